@@ -1,0 +1,6 @@
+/* lrscope: everything in one include. Each part also has a header of its own. */
+#ifndef LRSCOPE_H
+#define LRSCOPE_H
+#include "status.h"
+#include "tfevents.h"
+#endif

@@ -1,0 +1,111 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_error(int status, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("lrscope: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return status;
+}
+
+void cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("lrscope: warning: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_parse_double(const char *flag, const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
+        return cli_error(CLI_USAGE, "%s: expected a finite number, got '%s'", flag, text);
+    *out = v;
+    return 0;
+}
+
+int cli_parse_int64(const char *flag, const char *text, int64_t min, int64_t max, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (end == text || *end != '\0' || errno == ERANGE || v < min || v > max)
+        return cli_error(CLI_USAGE, "%s: expected a whole number from %lld to %lld, got '%s'",
+                         flag, (long long)min, (long long)max, text);
+    *out = v;
+    return 0;
+}
+
+void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+            else fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+static const char *non_finite(double v)
+{
+    if (isnan(v)) return "\"NaN\"";
+    return v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+}
+
+const char *cli_format_double(char *buf, double v)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, 32, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    return buf;
+}
+
+const char *cli_format_float(char *buf, float v)
+{
+    for (int prec = 1; prec <= 9; prec++) {
+        snprintf(buf, 32, "%.*g", prec, (double)v);
+        if (strtof(buf, NULL) == v) break;
+    }
+    return buf;
+}
+
+void json_double(FILE *f, double v)
+{
+    char buf[32];
+    fputs(isfinite(v) ? cli_format_double(buf, v) : non_finite(v), f);
+}
+
+void json_float(FILE *f, float v)
+{
+    char buf[32];
+    fputs(isfinite(v) ? cli_format_float(buf, v) : non_finite(v), f);
+}
+
+int cli_is_tty(FILE *f)
+{
+    return isatty(fileno(f));
+}

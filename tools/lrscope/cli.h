@@ -1,0 +1,34 @@
+/* What the lrscope commands share: errors, flag values, JSON output, terminal checks. */
+#ifndef LRSCOPE_CLI_H
+#define LRSCOPE_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit statuses shared by every command. */
+enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
+
+/* Prints "lrscope: <message>" on one line to stderr and returns status. */
+int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "lrscope: warning: <message>" on one line to stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse a flag's value; on failure print an error naming the flag and what was expected,
+ * and return CLI_USAGE (0 on success). */
+int cli_parse_double(const char *flag, const char *text, double *out);
+int cli_parse_int64(const char *flag, const char *text, int64_t min, int64_t max, int64_t *out);
+
+/* JSON output. Non-finite numbers become the strings "NaN", "Infinity", "-Infinity". */
+void json_string(FILE *f, const char *s);
+void json_double(FILE *f, double v); /* shortest text that reads back as the same double */
+void json_float(FILE *f, float v);   /* shortest text that reads back as the same float */
+
+/* Shortest round-trip decimal for a double / a float, into buf (at least 32 bytes). */
+const char *cli_format_double(char *buf, double v);
+const char *cli_format_float(char *buf, float v);
+
+/* True when f is a terminal (progress bars and colours only then). */
+int cli_is_tty(FILE *f);
+
+#endif

@@ -1,0 +1,8 @@
+/* Each command takes its own argv (argv[0] is the command's name) and returns the exit status. */
+#ifndef LRSCOPE_COMMANDS_H
+#define LRSCOPE_COMMANDS_H
+
+int cmd_dump(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+#endif

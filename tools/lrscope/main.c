@@ -1,0 +1,43 @@
+/* lrscope: choose and watch the learning rate. One sub-command per cmd_<name>.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "status.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"dump", cmd_dump, "print the scalars (and other summaries) of event files"},
+    {"demo", cmd_demo, "write a small demo run of every summary kind"},
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: lrscope COMMAND [ARGS...]\n\ncommands:\n", f);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n'lrscope COMMAND --help' describes a command.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    usage(stderr);
+    return cli_error(CLI_USAGE, "unknown command '%s'", argv[1]);
+}

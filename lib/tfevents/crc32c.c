@@ -1,0 +1,102 @@
+/* CRC32C (Castagnoli, reflected polynomial 0x82f63b78), the checksum of TFRecord
+ * framing. The SSE4.2 crc32 instruction does 8 bytes per instruction; the
+ * slicing-by-8 tables are the fallback for other CPUs. */
+#include <pthread.h>
+#include <string.h>
+
+#include "crc32c_internal.h"
+#include "tfevents.h"
+
+#define POLY 0x82f63b78u
+
+/* table[k][b]: CRC of byte b followed by k zero bytes, so 8 lookups advance 8 bytes. */
+static uint32_t table[8][256];
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+
+static void table_init(void)
+{
+    for (uint32_t b = 0; b < 256; b++) {
+        uint32_t c = b;
+        for (int i = 0; i < 8; i++)
+            c = (c & 1) ? (c >> 1) ^ POLY : c >> 1;
+        table[0][b] = c;
+    }
+    for (uint32_t b = 0; b < 256; b++)
+        for (int k = 1; k < 8; k++)
+            table[k][b] = (table[k - 1][b] >> 8) ^ table[0][table[k - 1][b] & 0xff];
+}
+
+uint32_t lrs_crc32c_portable(uint32_t crc, const void *data, size_t n)
+{
+    pthread_once(&table_once, table_init);
+    const uint8_t *p = data;
+    uint32_t c = ~crc;
+    while (n && ((uintptr_t)p & 7)) {
+        c = (c >> 8) ^ table[0][(c ^ *p++) & 0xff];
+        n--;
+    }
+    for (; n >= 8; n -= 8, p += 8) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4); /* little-endian hosts only, like the rest of the framing code */
+        memcpy(&hi, p + 4, 4);
+        lo ^= c;
+        c = table[7][lo & 0xff] ^ table[6][(lo >> 8) & 0xff] ^ table[5][(lo >> 16) & 0xff] ^
+            table[4][lo >> 24] ^ table[3][hi & 0xff] ^ table[2][(hi >> 8) & 0xff] ^
+            table[1][(hi >> 16) & 0xff] ^ table[0][hi >> 24];
+    }
+    while (n--)
+        c = (c >> 8) ^ table[0][(c ^ *p++) & 0xff];
+    return ~c;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) uint32_t lrs_crc32c_hardware(uint32_t crc, const void *data,
+                                                               size_t n)
+{
+    const uint8_t *p = data;
+    uint64_t c = ~crc;
+    while (n && ((uintptr_t)p & 7)) {
+        c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
+        n--;
+    }
+    for (; n >= 8; n -= 8, p += 8) {
+        uint64_t word;
+        memcpy(&word, p, 8);
+        c = __builtin_ia32_crc32di(c, word);
+    }
+    while (n--)
+        c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
+    return ~(uint32_t)c;
+}
+
+int lrs_crc32c_has_hardware(void)
+{
+    return __builtin_cpu_supports("sse4.2");
+}
+#else
+uint32_t lrs_crc32c_hardware(uint32_t crc, const void *data, size_t n)
+{
+    return lrs_crc32c_portable(crc, data, n);
+}
+
+int lrs_crc32c_has_hardware(void)
+{
+    return 0;
+}
+#endif
+
+uint32_t lrs_crc32c(uint32_t crc, const void *data, size_t n)
+{
+    static int hardware = -1; /* decided once; racing threads all store the same answer */
+    int hw = __atomic_load_n(&hardware, __ATOMIC_RELAXED);
+    if (hw < 0) {
+        hw = lrs_crc32c_has_hardware();
+        __atomic_store_n(&hardware, hw, __ATOMIC_RELAXED);
+    }
+    return hw ? lrs_crc32c_hardware(crc, data, n) : lrs_crc32c_portable(crc, data, n);
+}
+
+uint32_t lrs_crc32c_mask(uint32_t crc)
+{
+    return ((crc >> 15) | (crc << 17)) + 0xa282ead8u;
+}

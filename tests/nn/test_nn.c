@@ -1,0 +1,200 @@
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "nn.h"
+#include "status.h"
+
+/* ---- a double-precision reference of the same network, written out loop by loop ---- */
+
+/* Mean cross-entropy of an MLP with layer sizes sizes[0..layers] and flat parameters p
+ * (per layer: weight [out,in] then bias [out]) on x [B, sizes[0]], in double. */
+static double reference_loss(const double *p, const int *sizes, int layers, const float *x, const int32_t *y,
+                             int B)
+{
+    double act[2][64], loss = 0;
+    for (int i = 0; i < B; i++) {
+        for (int c = 0; c < sizes[0]; c++) act[0][c] = x[i * sizes[0] + c];
+        const double *q = p;
+        int cur = 0;
+        for (int l = 0; l < layers; l++) {
+            int in = sizes[l], out = sizes[l + 1];
+            for (int o = 0; o < out; o++) {
+                double s = q[out * in + o];
+                for (int c = 0; c < in; c++) s += q[o * in + c] * act[cur][c];
+                act[1 - cur][o] = (l < layers - 1 && s < 0) ? 0 : s;
+            }
+            q += out * in + out;
+            cur = 1 - cur;
+        }
+        double max = act[cur][0], sum = 0;
+        for (int c = 1; c < sizes[layers]; c++) max = fmax(max, act[cur][c]);
+        for (int c = 0; c < sizes[layers]; c++) sum += exp(act[cur][c] - max);
+        loss += log(sum) - (act[cur][y[i]] - max);
+    }
+    return loss / B;
+}
+
+/* Every parameter's gradient of a 5-4-3-3 network against central differences of the
+ * double reference. The differences have truncation error O(h^2) ~ 1e-10 and rounding
+ * error ~1e-16/h ~ 1e-11, so they are exact to ~1e-9; the analytic gradient is float32 with
+ * accumulations of at most 5 terms, good to ~1e-6 relative. A wrong index, transpose or
+ * missing ReLU mask is off by far more than the 2e-5 + 1e-3 * |g| allowed. */
+static void backward_matches_finite_differences(void **state)
+{
+    (void)state;
+    enum { IN = 5, CLASSES = 3, B = 4, NP = 4 * 5 + 4 + 3 * 4 + 3 + 3 * 3 + 3 };
+    int sizes[] = { IN, 4, 3, CLASSES };
+    lrs_mlp *m;
+    assert_int_equal(lrs_mlp_create(&m, "mlp:4,3", IN, CLASSES, B, 11), LRS_OK);
+    size_t n = NP;
+    assert_int_equal(lrs_mlp_num_params(m), NP);
+    float x[B * IN];
+    int32_t y[B] = { 0, 2, 1, 2 };
+    for (int i = 0; i < B * IN; i++) x[i] = (float)sin(1.7 * i + 0.3) * 2.0f;
+    float loss;
+    assert_int_equal(lrs_mlp_forward(m, x, y, B, &loss, NULL), LRS_OK);
+    assert_int_equal(lrs_mlp_backward(m), LRS_OK);
+    double p[NP];
+    for (size_t i = 0; i < NP; i++) p[i] = lrs_mlp_params(m)[i];
+    assert_float_equal(loss, reference_loss(p, sizes, 3, x, y, B), 1e-6);
+    const float *g = lrs_mlp_grads(m);
+    double h = 1e-5, worst = 0;
+    int nonzero = 0;
+    for (size_t i = 0; i < n; i++) {
+        double keep = p[i];
+        p[i] = keep + h;
+        double up = reference_loss(p, sizes, 3, x, y, B);
+        p[i] = keep - h;
+        double down = reference_loss(p, sizes, 3, x, y, B);
+        p[i] = keep;
+        double fd = (up - down) / (2 * h), err = fabs(g[i] - fd) / (2e-5 + 1e-3 * fabs(fd));
+        worst = fmax(worst, err);
+        nonzero += fabs(fd) > 1e-4;
+        if (err > 1) print_error("param %zu: backward %g, finite difference %g\n", i, g[i], fd);
+    }
+    assert_true(worst <= 1);
+    assert_true(nonzero > (int)n / 2);  /* the check is not vacuous: most gradients are live */
+    lrs_mlp_free(m);
+}
+
+static void init_follows_pytorch_linear(void **state)
+{
+    (void)state;
+    lrs_mlp *a, *b, *c;
+    assert_int_equal(lrs_mlp_create(&a, "mlp:256", 784, 10, 8, 5), LRS_OK);
+    assert_int_equal(lrs_mlp_create(&b, "mlp:256", 784, 10, 8, 5), LRS_OK);
+    assert_int_equal(lrs_mlp_create(&c, "mlp:256", 784, 10, 8, 6), LRS_OK);
+    size_t n = lrs_mlp_num_params(a);
+    assert_int_equal(n, 256 * 784 + 256 + 10 * 256 + 10);
+    assert_memory_equal(lrs_mlp_params(a), lrs_mlp_params(b), n * sizeof(float));
+    assert_memory_not_equal(lrs_mlp_params(a), lrs_mlp_params(c), n * sizeof(float));
+    /* Layer 0: weights and bias uniform in +-1/sqrt(784): mean 0, variance bound^2/3. */
+    const float *p = lrs_mlp_params(a);
+    size_t n0 = 256 * 784 + 256;
+    double bound = 1 / sqrt(784.0), sum = 0, sq = 0, lo = 1, hi = -1;
+    for (size_t i = 0; i < n0; i++) {
+        sum += p[i], sq += (double)p[i] * p[i];
+        lo = fmin(lo, p[i]), hi = fmax(hi, p[i]);
+    }
+    assert_true(lo >= -bound && hi <= bound);
+    assert_true(lo < -0.99 * bound && hi > 0.99 * bound);
+    assert_float_equal(sum / n0, 0, 0.01 * bound);
+    assert_float_equal(sq / n0, bound * bound / 3, 0.02 * bound * bound / 3);
+    /* Layer 1: fan_in 256. */
+    double bound1 = 1 / 16.0;
+    lo = 1, hi = -1;
+    for (size_t i = n0; i < n; i++) lo = fmin(lo, p[i]), hi = fmax(hi, p[i]);
+    assert_true(lo >= -bound1 && hi <= bound1 && hi > 0.9 * bound1);
+    lrs_mlp_free(a);
+    lrs_mlp_free(b);
+    lrs_mlp_free(c);
+}
+
+static void spec_errors_point_at_the_bad_part(void **state)
+{
+    (void)state;
+    struct { const char *spec, *needle; } bad[] = {
+        { "mlp:256,x", "hidden size 'x' at position 9" },
+        { "mlp:256,", "hidden size '' at position 9" },
+        { "mlp:0", "hidden size '0' at position 5" },
+        { "mlp:12a,3", "hidden size '12a' at position 5" },
+        { "mlp:99999999", "hidden size '99999999'" },
+        { "cnn:3", "model 'cnn:3': unknown kind" },
+        { "mlpx", "unknown kind" },
+    };
+    lrs_mlp *m;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(lrs_mlp_create(&m, bad[i].spec, 4, 3, 2, 1), LRS_ERR_PARSE);
+        assert_null(m);
+        if (!strstr(lrs_errmsg(), bad[i].needle)) print_error("%s -> %s\n", bad[i].spec, lrs_errmsg());
+        assert_non_null(strstr(lrs_errmsg(), bad[i].needle));
+    }
+    assert_int_equal(lrs_mlp_create(&m, "mlp:4", 4, 1, 2, 1), LRS_ERR_ARG);
+    assert_int_equal(lrs_mlp_create(&m, "mlp", 4, 3, 2, 1), LRS_OK);
+    assert_string_equal(lrs_mlp_spec(m), "mlp");
+    assert_int_equal(lrs_mlp_num_params(m), 4 * 3 + 3);
+    float x[12] = { 0 };
+    assert_int_equal(lrs_mlp_forward(m, x, NULL, 3, NULL, NULL), LRS_ERR_ARG);  /* above max batch */
+    lrs_mlp_free(m);
+    assert_int_equal(lrs_mlp_create(&m, "mlp:256,128", 4, 3, 2, 1), LRS_OK);
+    assert_string_equal(lrs_mlp_spec(m), "mlp:256,128");
+    lrs_mlp_free(m);
+}
+
+/* 200 steps of plain SGD on the embedded sample: the loss must fall well below its start,
+ * and the test accuracy beat chance (10%) by far. */
+static void training_on_the_sample_lowers_the_loss(void **state)
+{
+    (void)state;
+    enum { B = 64, STEPS = 200 };
+    lrs_dataset *ds;
+    assert_int_equal(lrs_dataset_open(&ds, "sample", NULL), LRS_OK);
+    lrs_split tr = lrs_dataset_split(ds, LRS_SPLIT_TRAIN), te = lrs_dataset_split(ds, LRS_SPLIT_TEST);
+    lrs_mlp *m;
+    assert_int_equal(lrs_mlp_create(&m, "mlp:64", 784, 10, B, 1), LRS_OK);
+    lrs_shuffler *sh;
+    assert_int_equal(lrs_shuffler_create(&sh, tr.n, 1), LRS_OK);
+    float *x = malloc(B * 784 * sizeof *x);
+    int32_t yb[B];
+    double first = 0, last = 0;
+    const int32_t *order = lrs_shuffler_epoch(sh, 0);
+    for (int step = 0; step < STEPS; step++) {
+        int at = (step * B) % (tr.n - B + 1);
+        lrs_split_gather(&tr, order + at, B, x, yb);
+        float loss;
+        assert_int_equal(lrs_mlp_forward(m, x, yb, B, &loss, NULL), LRS_OK);
+        assert_int_equal(lrs_mlp_backward(m), LRS_OK);
+        float *p = lrs_mlp_params(m);
+        const float *g = lrs_mlp_grads(m);
+        for (size_t i = 0; i < lrs_mlp_num_params(m); i++) p[i] -= 0.1f * g[i];
+        if (step < 10) first += loss / 10;
+        if (step >= STEPS - 10) last += loss / 10;
+    }
+    assert_float_equal(first, log(10.0), 0.3);  /* near-uniform predictions at the start */
+    assert_true(last < 0.6 * first);
+    double loss, acc;
+    assert_int_equal(lrs_mlp_evaluate(m, &te, &loss, &acc), LRS_OK);
+    assert_true(acc > 0.65);
+    assert_true(loss < 0.6 * first);
+    free(x);
+    lrs_shuffler_free(sh);
+    lrs_mlp_free(m);
+    lrs_dataset_close(ds);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(backward_matches_finite_differences),
+        cmocka_unit_test(init_follows_pytorch_linear),
+        cmocka_unit_test(spec_errors_point_at_the_bad_part),
+        cmocka_unit_test(training_on_the_sample_lowers_the_loss),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

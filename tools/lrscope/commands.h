@@ -4,5 +4,6 @@
 
 int cmd_dump(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_schedule(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ typedef struct {
 static const command commands[] = {
     {"dump", cmd_dump, "print the scalars (and other summaries) of event files"},
     {"demo", cmd_demo, "write a small demo run of every summary kind"},
+    {"schedule", cmd_schedule, "print a learning-rate schedule step by step"},
 };
 
 static void usage(FILE *f)

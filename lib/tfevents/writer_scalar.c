@@ -24,12 +24,11 @@ static size_t summary_len(size_t tag_len)
     return 1 + pb_varint_len(v) + v;
 }
 
-/* proto3 leaves out a double whose bits are all zero (so -0.0 is written). */
+/* proto3 leaves out a zero double; protobuf-c also leaves out -0.0 (C++ protobuf keeps
+ * it), and we follow protobuf-c so both encoders give the same bytes. */
 static int double_is_default(double v)
 {
-    uint64_t bits;
-    memcpy(&bits, &v, 8);
-    return bits == 0;
+    return v == 0.0;
 }
 
 size_t scalar_event_len(double wall_time, int64_t step, size_t tag_len)

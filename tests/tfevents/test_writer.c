@@ -76,7 +76,7 @@ static void file_name_is_time_host_pid_counter(void **state)
 
     char host[256] = "";
     gethostname(host, sizeof host - 1);
-    char pattern[600];
+    char pattern[1200];
     snprintf(pattern, sizeof pattern, "^%s/events\\.out\\.tfevents\\.([0-9]{10})\\.%s\\.%ld\\.([0-9]+)\\.v2$",
              logdir, host, (long)getpid());
     regex_t re;

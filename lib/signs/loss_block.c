@@ -1,0 +1,210 @@
+/* Judgements over blocks of `window` points of the training loss: oscillation,
+ * plateau, slow. Each block is summarised by two robust numbers:
+ *   level = median of its losses (robust to spikes),
+ *   noise = median of |loss - the block's least-squares line| / level (relative swing
+ *           around the block's own trend, so a fast healthy fall is not noise).
+ * "The run's earlier noise" is the geometric mean of the noise of the calm blocks
+ * before, leaving out the first block (whose fast fall inflates it). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "signs_internal.h"
+
+void loss_block_reset(loss_block_state *b)
+{
+    memset(b, 0, sizeof *b);
+    b->block_lr = b->first_median = b->prev_median = b->level_pair = NAN;
+    b->best = INFINITY;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of v[0..n), sorting v in place. */
+static double median_in_place(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, compare_doubles);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static int lr_is_high(const lrs_monitor *m)
+{
+    if (isnan(m->lr.now) || !(m->lr.peak > 0)) return 1; /* not fed: cannot tell, assume so */
+    return m->lr.now >= m->opt.oscillation_lr_fraction * m->lr.peak;
+}
+
+/* The block's noise is well above the run's earlier noise. */
+static int is_swinging(const lrs_monitor *m, double noise, double *earlier)
+{
+    const loss_block_state *b = &m->block;
+    if (b->noise_blocks < 2) return 0;
+    *earlier = exp(b->noise_log_sum / (double)b->noise_blocks);
+    return noise >= m->opt.oscillation_noise_ratio * *earlier;
+}
+
+static void judge_oscillation(lrs_monitor *m, int64_t step, double level, double noise)
+{
+    loss_block_state *b = &m->block;
+    const lrs_signs_options *o = &m->opt;
+    double earlier;
+    int swinging = is_swinging(m, noise, &earlier);
+    int not_falling = level >= b->prev_median * (1 - o->oscillation_min_drop);
+    if (!swinging) {
+        b->oscillating = 0;
+        return;
+    }
+    if (b->oscillating || !not_falling || !lr_is_high(m) || m->loss.diverging) return;
+    b->oscillating = b->oscillated_since_best = 1;
+    char lr[48];
+    signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->block_start, step,
+                LRS_ACTION_REDUCE_LR, o->oscillation_factor,
+                "loss swings by %.0f%% (median) around %.4g, %.1fx the run's earlier %.0f%%,"
+                " and stopped falling (%.4g the %d points before)%s when it started",
+                100 * noise, level, noise / earlier, 100 * earlier, b->prev_median, o->window,
+                signs_lr_clause(lr, b->block_lr));
+}
+
+/* level: the mean of the last two block medians (a single lucky low block would stay
+ * the best for long and make a slow healthy fall look like a plateau). */
+static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swinging)
+{
+    loss_block_state *b = &m->block;
+    const lrs_signs_options *o = &m->opt;
+    if (level < b->best * (1 - o->plateau_threshold)) {
+        b->best = level;
+        b->best_points = b->points;
+        b->best_step = step;
+        b->plateaued = b->oscillated_since_best = 0;
+        return;
+    }
+    if (b->plateaued || swinging || b->oscillated_since_best || m->loss.diverging) return;
+    if (b->points - b->best_points < o->plateau_patience) return;
+    if (!(b->best <= b->first_median * (1 - o->plateau_min_fall))) return; /* never fell */
+    b->plateaued = 1;
+    long long since = (long long)(b->points - b->best_points);
+    if (m->lr.peak > 0 && m->lr.now <= o->plateau_decayed_fraction * m->lr.peak) {
+        signs_raise(m, LRS_SIGN_PLATEAU, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->best_step, step,
+                    LRS_ACTION_NONE, NAN,
+                    "loss has not improved on %.4g (step %lld) by %g%% for %lld points, with the LR"
+                    " already decayed to %.3g (%.0f%% of its peak %.3g): the schedule decayed too"
+                    " early", b->best, (long long)b->best_step, 100 * o->plateau_threshold, since,
+                    m->lr.now, 100 * m->lr.now / m->lr.peak, m->lr.peak);
+        return;
+    }
+    char lr[48];
+    signs_raise(m, LRS_SIGN_PLATEAU, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->best_step, step,
+                LRS_ACTION_REDUCE_LR, o->plateau_factor,
+                "loss has not improved on %.4g (step %lld) by %g%% for %lld points%s",
+                b->best, (long long)b->best_step, 100 * o->plateau_threshold, since,
+                signs_lr_clause(lr, m->lr.now));
+}
+
+/* Least-squares slope of log(level) against step over every block but the first,
+ * with its t-statistic. Returns 0 when there are too few blocks. */
+static int level_slope(const loss_block_state *b, double *slope, double *t)
+{
+    double n = b->fit_n;
+    if (n < 3) return 0;
+    double sxx = b->fit_xx - b->fit_x * b->fit_x / n;
+    double sxy = b->fit_xy - b->fit_x * b->fit_y / n;
+    double syy = b->fit_yy - b->fit_y * b->fit_y / n;
+    if (!(sxx > 0)) return 0;
+    *slope = sxy / sxx;
+    double residual_var = fmax(syy - *slope * sxy, 0) / (n - 2);
+    double se = sqrt(residual_var / sxx);
+    *t = se > 0 ? *slope / se : (*slope < 0 ? -INFINITY : 0);
+    return 1;
+}
+
+static void judge_slow(lrs_monitor *m, int64_t step, double level)
+{
+    loss_block_state *b = &m->block;
+    const lrs_signs_options *o = &m->opt;
+    if (b->slow_raised || b->oscillating || m->loss.diverging) return;
+    if (b->points < o->slow_min_points) return;
+    if (level < b->first_median * (1 - o->slow_max_fall)) return; /* already fell well */
+    if (m->lr.now > 1.01 * m->lr.at_block_end) return;              /* still warming up */
+    double slope, t;
+    if (!level_slope(b, &slope, &t) || !(slope < 0 && t <= -o->slow_min_t)) return;
+    double to_halve = log(2.0) / -slope;
+    int known = o->total_steps > 0;
+    double horizon = (double)((known ? o->total_steps : step) - m->loss.first_step);
+    if (!(horizon > 0) || to_halve < o->slow_ratio * horizon) return;
+    b->slow_raised = 1;
+    double factor = round(10 * fmin(10, fmax(2, sqrt(to_halve / horizon)))) / 10;
+    char lr[48];
+    signs_raise(m, LRS_SIGN_SLOW, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, m->loss.first_step, step,
+                LRS_ACTION_RAISE_LR, factor,
+                "loss falls only %.2g%% per 100 steps (%.4g now, %.4g in the first %d points):"
+                " halving it would take ~%.0f steps, %.1fx the %.0f steps %s%s",
+                100 * (1 - exp(100 * slope)), level, b->first_median, o->window, to_halve,
+                to_halve / horizon, horizon, known ? "of the run" : "so far",
+                signs_lr_clause(lr, m->lr.now));
+}
+
+/* residual[i] = |value[i] - least-squares line through value[0..n)| (shapes: n). */
+static void detrend(const double *value, double *residual, int n)
+{
+    double mx = 0.5 * (n - 1), my = 0, sxy = 0, sxx = 0;
+    for (int i = 0; i < n; i++) my += value[i];
+    my /= n;
+    for (int i = 0; i < n; i++) {
+        sxy += (i - mx) * (value[i] - my);
+        sxx += (i - mx) * (i - mx);
+    }
+    double slope = sxx > 0 ? sxy / sxx : 0;
+    for (int i = 0; i < n; i++) residual[i] = fabs(value[i] - (my + slope * (i - mx)));
+}
+
+static void end_block(lrs_monitor *m, int64_t step)
+{
+    loss_block_state *b = &m->block;
+    detrend(b->value, b->residual, b->fill);
+    double level = median_in_place(b->value, b->fill);
+    double noise = level > 0 ? median_in_place(b->residual, b->fill) / level : 0;
+    b->blocks++;
+    if (b->blocks == 1) {
+        b->first_median = level;
+    } else if (level > 0) { /* ratios and logs assume a positive loss */
+        double x = 0.5 * (double)(b->block_start + step) - (double)m->loss.first_step;
+        double y = log(level);
+        b->fit_n += 1, b->fit_x += x, b->fit_y += y;
+        b->fit_xx += x * x, b->fit_xy += x * y, b->fit_yy += y * y;
+    }
+    b->level_pair = b->blocks == 1 ? level : 0.5 * (b->prev_median + level);
+    double earlier;
+    int swinging = is_swinging(m, noise, &earlier);
+    judge_oscillation(m, step, level, noise);
+    judge_plateau(m, step, b->level_pair, swinging);
+    judge_slow(m, step, level);
+    if (b->blocks > 1 && !swinging && noise > 0) {
+        b->noise_log_sum += log(noise);
+        b->noise_blocks++;
+    }
+    b->prev_median = level;
+    b->fill = 0;
+    m->lr.at_block_end = m->lr.now;
+}
+
+void loss_block_feed(lrs_monitor *m, int64_t step, double x)
+{
+    loss_block_state *b = &m->block;
+    if (b->fill == 0) {
+        b->block_start = step;
+        b->block_lr = m->lr.now;
+    }
+    b->value[b->fill] = x;
+    b->fill++;
+    b->points++;
+    if (b->fill >= m->opt.window) end_block(m, step);
+}
+
+/* The last partial block counts when it holds at least half a window. */
+void loss_block_finish(lrs_monitor *m)
+{
+    if (m->block.fill >= m->opt.window / 2) end_block(m, m->loss.last_finite_step);
+}

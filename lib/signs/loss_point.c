@@ -1,0 +1,151 @@
+/* Point-by-point judgements of the training loss: nan, divergence, spike.
+ *
+ * Two smoothed copies of the loss are kept: a fast EMA (smooth, weight 0.3) that
+ * follows real moves within a few points, and a slow EMA (trend, weight 0.05) whose
+ * running minimum is "the running minimum" of the loss: slow enough that minibatch
+ * noise and swings do not drag it down, so "2x the minimum" means a real climb. */
+#include <math.h>
+
+#include "signs_internal.h"
+
+void loss_point_reset(loss_point_state *s)
+{
+    *s = (loss_point_state){0};
+}
+
+static void raise_divergence(lrs_monitor *m, int64_t step, double x, const char *why)
+{
+    loss_point_state *s = &m->loss;
+    char lr[48];
+    s->diverging = 1;
+    signs_raise(m, LRS_SIGN_DIVERGENCE, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, s->near_min_step,
+                step, LRS_ACTION_REDUCE_LR, m->opt.divergence_factor,
+                "loss %s: %.4g at step %lld is %.1fx its running minimum %.4g, left at step %lld%s;"
+                " restart from a checkpoint before step %lld with a lower LR",
+                why, x, (long long)step, x / s->trend_min, s->trend_min,
+                (long long)s->near_min_step, signs_lr_clause(lr, m->lr.now),
+                (long long)s->near_min_step);
+}
+
+/* smooth_before: the fast EMA before x; both EMAs already include x. */
+static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smooth_before,
+                             double jump_floor)
+{
+    loss_point_state *s = &m->loss;
+    const lrs_signs_options *o = &m->opt;
+    double floor = s->trend_min;
+    s->high_run = (x >= o->divergence_ratio * floor && s->smooth >= o->divergence_ratio * floor)
+                      ? s->high_run + 1 : 0;
+    s->climb_run = s->smooth > smooth_before ? s->climb_run + 1 : 0;
+    s->last_jump = jump_floor > 0 && x >= o->divergence_jump * jump_floor;
+    s->jump_run = s->last_jump ? s->jump_run + 1 : 0;
+
+    if (!(floor > 0)) { /* ratios assume a positive loss */
+        s->high_run = s->climb_run = 0;
+        return;
+    }
+    if (s->diverging) {
+        if (s->smooth <= 1.2 * floor) s->diverging = 0; /* recovered: a new episode may start */
+        return;
+    }
+    if (s->high_run >= o->divergence_confirm)
+        raise_divergence(m, step, x, "keeps climbing");
+    else if (s->climb_run >= o->divergence_climb && s->smooth >= o->divergence_climb_ratio * floor)
+        raise_divergence(m, step, x, "grows at every step");
+    else if (s->jump_run >= 2)
+        raise_divergence(m, step, x, "jumped tenfold");
+}
+
+/* A point far above the fast EMA opens a candidate; it is a spike if the loss comes
+ * back near the level before it within spike_recover points (else it is left to the
+ * divergence and oscillation judgements). */
+static void judge_spike(lrs_monitor *m, int64_t step, double x, double smooth_before,
+                        double spread_before)
+{
+    loss_point_state *s = &m->loss;
+    const lrs_signs_options *o = &m->opt;
+    if (s->spike_pending) {
+        double back = s->spike_base * (1 + (o->spike_ratio - 1) / 2);
+        if (x <= back) {
+            signs_raise(m, LRS_SIGN_SPIKE, LRS_SEVERITY_INFO, LRS_ROLE_LOSS, s->spike_step,
+                        s->spike_end, LRS_ACTION_NONE, NAN,
+                        "loss jumped to %.4g (%.1fx the smoothed %.4g) at step %lld and was back"
+                        " to %.4g by step %lld",
+                        s->spike_peak, s->spike_peak / s->spike_base, s->spike_base,
+                        (long long)s->spike_step, x, (long long)step);
+            s->spike_pending = 0;
+        } else if (++s->spike_pending > o->spike_recover) {
+            s->spike_pending = 0;
+        } else {
+            s->spike_end = step;
+            if (x > s->spike_peak) s->spike_peak = x;
+        }
+        return;
+    }
+    if (s->finite > 10 && !s->diverging && x >= o->spike_ratio * smooth_before &&
+        x >= smooth_before + o->spike_spread * spread_before) {
+        s->spike_pending = 1;
+        s->spike_step = s->spike_end = step;
+        s->spike_base = smooth_before;
+        s->spike_peak = x;
+    }
+}
+
+static void judge_nan(lrs_monitor *m, int64_t step, double x)
+{
+    loss_point_state *s = &m->loss;
+    if (s->nan_open) return;
+    s->nan_open = 1;
+    char lr[48];
+    if (s->finite)
+        signs_raise(m, LRS_SIGN_NAN, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, step, step,
+                    LRS_ACTION_STOP, NAN,
+                    "loss is %g at step %lld (last finite value %.4g at step %lld)%s", x,
+                    (long long)step, s->smooth, (long long)s->last_finite_step,
+                    signs_lr_clause(lr, m->lr.now));
+    else
+        signs_raise(m, LRS_SIGN_NAN, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, step, step,
+                    LRS_ACTION_STOP, NAN, "loss is %g at step %lld, before any finite value%s",
+                    x, (long long)step, signs_lr_clause(lr, m->lr.now));
+}
+
+void loss_point_feed(lrs_monitor *m, int64_t step, double x)
+{
+    loss_point_state *s = &m->loss;
+    const lrs_signs_options *o = &m->opt;
+    s->n++;
+    s->last_step = step;
+    if (!isfinite(x)) {
+        judge_nan(m, step, x);
+        return;
+    }
+    s->nan_open = 0;
+    if (s->finite++ == 0) {
+        s->first_step = s->near_min_step = step;
+        s->smooth = s->trend = s->trend_min = s->smooth_min = x;
+        s->spread = 0;
+    }
+    double smooth_before = s->smooth, spread_before = s->spread, jump_floor = s->smooth_min;
+    double residual = fabs(x - smooth_before);
+    if (s->finite == 2) s->spread = residual;
+    else s->spread += o->trend_smoothing * (fmin(residual, 3 * s->spread) - s->spread);
+    s->smooth += o->smoothing * (x - s->smooth);
+    s->trend += o->trend_smoothing * (x - s->trend);
+    s->last_finite_step = step;
+    s->last_value = x;
+    if (s->smooth < s->smooth_min) s->smooth_min = s->smooth;
+    if (s->trend < s->trend_min) s->trend_min = s->trend;
+    if (s->smooth <= 1.1 * s->trend_min) s->near_min_step = step;
+
+    judge_spike(m, step, x, smooth_before, spread_before);
+    judge_divergence(m, step, x, smooth_before, jump_floor);
+    loss_block_feed(m, step, x);
+}
+
+/* A last point tenfold above the smoothed minimum cannot wait for confirmation. */
+void loss_point_finish(lrs_monitor *m)
+{
+    loss_point_state *s = &m->loss;
+    if (!s->diverging && s->last_jump)
+        raise_divergence(m, s->last_finite_step, s->last_value, "jumped tenfold at the end");
+}

@@ -1,0 +1,222 @@
+/* The monitor handle: options, per-role dispatch, restarts, the queue of raised signs. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "signs_internal.h"
+#include "status_internal.h"
+
+void lrs_signs_options_init(lrs_signs_options *o)
+{
+    *o = (lrs_signs_options){
+        .total_steps = 0, .smoothing = 0.3, .trend_smoothing = 0.05, .window = 50,
+        .divergence_ratio = 2.0, .divergence_confirm = 3, .divergence_climb_ratio = 1.6,
+        .divergence_climb = 10, .divergence_jump = 10.0, .divergence_factor = 0.1,
+        .spike_ratio = 1.5, .spike_spread = 6.0, .spike_recover = 5,
+        .oscillation_noise_ratio = 2.5, .oscillation_min_drop = 0.02,
+        .oscillation_lr_fraction = 0.5, .oscillation_factor = 0.5,
+        .plateau_threshold = 0.01, .plateau_patience = 300, .plateau_min_fall = 0.2,
+        .plateau_decayed_fraction = 0.1, .plateau_factor = 0.1,
+        .overfit_patience = 3, .overfit_train_fall = 0.05,
+        .slow_min_points = 300, .slow_max_fall = 0.5, .slow_ratio = 3.0, .slow_min_t = 3.0,
+        .grad_ratio = 10.0, .grad_critical_ratio = 100.0, .grad_min_points = 10,
+    };
+}
+
+static int check_options(const lrs_signs_options *o)
+{
+#define REQUIRE(cond, name, what) \
+    if (!(cond)) return lrs_fail(LRS_ERR_ARG, "signs options: %s must be %s", name, what)
+    REQUIRE(o->total_steps >= 0, "total_steps", ">= 0 (0 = unknown)");
+    REQUIRE(o->smoothing > 0 && o->smoothing <= 1, "smoothing", "in (0, 1]");
+    REQUIRE(o->trend_smoothing > 0 && o->trend_smoothing <= 1, "trend_smoothing", "in (0, 1]");
+    REQUIRE(o->window >= 8 && o->window <= SIGNS_MAX_WINDOW, "window", "from 8 to 512");
+    REQUIRE(o->divergence_ratio > 1 && o->divergence_climb_ratio > 1 && o->divergence_jump > 1,
+            "divergence_ratio, divergence_climb_ratio and divergence_jump", "> 1");
+    REQUIRE(o->divergence_confirm >= 1 && o->divergence_climb >= 1 && o->spike_recover >= 1,
+            "divergence_confirm, divergence_climb and spike_recover", ">= 1");
+    REQUIRE(o->spike_ratio > 1 && o->spike_spread > 0, "spike_ratio and spike_spread", "> 1 and > 0");
+    REQUIRE(o->oscillation_noise_ratio > 1, "oscillation_noise_ratio", "> 1");
+    REQUIRE(o->plateau_threshold >= 0 && o->plateau_threshold < 1, "plateau_threshold", "in [0, 1)");
+    REQUIRE(o->plateau_patience >= 1 && o->overfit_patience >= 1 && o->slow_min_points >= 1,
+            "plateau_patience, overfit_patience and slow_min_points", ">= 1");
+    REQUIRE(o->slow_ratio > 0 && o->slow_min_t >= 0, "slow_ratio and slow_min_t", "> 0 and >= 0");
+    REQUIRE(o->grad_ratio > 1 && o->grad_critical_ratio >= o->grad_ratio, "grad_ratio",
+            "> 1 and <= grad_critical_ratio");
+    REQUIRE(o->grad_min_points >= 1, "grad_min_points", ">= 1");
+#undef REQUIRE
+    return LRS_OK;
+}
+
+static void reset_lr(lr_state *l)
+{
+    *l = (lr_state){.now = NAN, .peak = NAN, .at_block_end = NAN};
+}
+
+void lrs_monitor_reset(lrs_monitor *m)
+{
+    loss_point_reset(&m->loss);
+    loss_block_reset(&m->block);
+    val_reset(&m->val);
+    grad_reset(&m->grad);
+    reset_lr(&m->lr);
+    m->finished = 0;
+}
+
+int lrs_monitor_open(lrs_monitor **out, const lrs_signs_options *opt)
+{
+    *out = NULL;
+    lrs_signs_options defaults;
+    if (!opt) {
+        lrs_signs_options_init(&defaults);
+        opt = &defaults;
+    }
+    int rc = check_options(opt);
+    if (rc != LRS_OK) return rc;
+    lrs_monitor *m = calloc(1, sizeof *m);
+    if (!m) return lrs_fail(LRS_ERR_NOMEM, "signs: cannot allocate a monitor");
+    m->opt = *opt;
+    for (int r = 0; r < LRS_ROLE_COUNT; r++)
+        snprintf(m->tag[r], sizeof m->tag[r], "%s", lrs_role_name((lrs_role)r));
+    lrs_monitor_reset(m);
+    *out = m;
+    return LRS_OK;
+}
+
+void lrs_monitor_close(lrs_monitor *m)
+{
+    free(m);
+}
+
+int lrs_monitor_set_tag(lrs_monitor *m, lrs_role role, const char *tag)
+{
+    if (role < 0 || role >= LRS_ROLE_COUNT || !tag)
+        return lrs_fail(LRS_ERR_ARG, "signs: set_tag needs a role and a tag");
+    snprintf(m->tag[role], sizeof m->tag[role], "%s", tag);
+    return LRS_OK;
+}
+
+static void feed_lr(lrs_monitor *m, int64_t step, double value)
+{
+    if (m->lr.n > 0 && step < m->lr.last_step) reset_lr(&m->lr);
+    m->lr.n++;
+    m->lr.last_step = step;
+    if (!isfinite(value)) return;
+    m->lr.now = value;
+    if (!(m->lr.peak >= value)) m->lr.peak = value;
+}
+
+int lrs_monitor_feed(lrs_monitor *m, lrs_role role, int64_t step, double value)
+{
+    switch (role) {
+    case LRS_ROLE_LOSS:
+        if (m->loss.n > 0 && step < m->loss.last_step) {
+            loss_point_reset(&m->loss);
+            loss_block_reset(&m->block);
+        }
+        loss_point_feed(m, step, value);
+        return LRS_OK;
+    case LRS_ROLE_VAL_LOSS:
+        if (m->val.n > 0 && step < m->val.last_step) val_reset(&m->val);
+        val_feed(m, step, value);
+        return LRS_OK;
+    case LRS_ROLE_LR:
+        feed_lr(m, step, value);
+        return LRS_OK;
+    case LRS_ROLE_GRAD_NORM:
+        if (m->grad.n > 0 && step < m->grad.last_step) grad_reset(&m->grad);
+        grad_feed(m, step, value);
+        return LRS_OK;
+    default:
+        return lrs_fail(LRS_ERR_ARG, "signs: unknown role %d", (int)role);
+    }
+}
+
+int lrs_monitor_finish(lrs_monitor *m)
+{
+    if (m->finished) return LRS_OK;
+    m->finished = 1;
+    loss_point_finish(m);
+    loss_block_finish(m);
+    return LRS_OK;
+}
+
+void signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, lrs_role role,
+                 int64_t start_step, int64_t end_step, lrs_action action, double factor,
+                 const char *fmt, ...)
+{
+    if (m->queue_len == SIGNS_QUEUE) { /* drop the oldest: newer signs matter more */
+        m->queue_head = (m->queue_head + 1) % SIGNS_QUEUE;
+        m->queue_len--;
+        m->dropped++;
+    }
+    lrs_sign *s = &m->queue[(m->queue_head + m->queue_len++) % SIGNS_QUEUE];
+    *s = (lrs_sign){.kind = kind, .severity = severity, .role = role, .start_step = start_step,
+                    .end_step = end_step, .action = action, .factor = factor};
+    memcpy(s->tag, m->tag[role], sizeof s->tag); /* both 128 bytes, NUL-terminated */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->message, sizeof s->message, fmt, ap);
+    va_end(ap);
+}
+
+int signs_non_finite(lrs_monitor *m, lrs_role role, int64_t step, double x, int *open)
+{
+    if (isfinite(x)) {
+        *open = 0;
+        return 0;
+    }
+    if (!*open)
+        signs_raise(m, LRS_SIGN_NAN, LRS_SEVERITY_CRITICAL, role, step, step, LRS_ACTION_STOP, NAN,
+                    "%s is %g at step %lld", m->tag[role], x, (long long)step);
+    *open = 1;
+    return 1;
+}
+
+int lrs_monitor_next_sign(lrs_monitor *m, lrs_sign *out)
+{
+    if (m->queue_len == 0) return 0;
+    *out = m->queue[m->queue_head];
+    m->queue_head = (m->queue_head + 1) % SIGNS_QUEUE;
+    m->queue_len--;
+    return 1;
+}
+
+uint64_t lrs_monitor_dropped(const lrs_monitor *m)
+{
+    return m->dropped;
+}
+
+const char *signs_lr_clause(char *buf, double lr)
+{
+    if (isnan(lr)) buf[0] = '\0';
+    else snprintf(buf, 48, "; LR was %.3g", lr);
+    return buf;
+}
+
+const char *lrs_sign_kind_name(lrs_sign_kind kind)
+{
+    static const char *const names[] = {"nan",   "divergence", "oscillation", "plateau",
+                                        "overfit", "slow",     "spike",       "grad_explosion"};
+    return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
+}
+
+const char *lrs_severity_name(lrs_severity severity)
+{
+    static const char *const names[] = {"info", "warning", "critical"};
+    return (unsigned)severity < 3 ? names[severity] : "unknown";
+}
+
+const char *lrs_action_name(lrs_action action)
+{
+    static const char *const names[] = {"none", "reduce_lr", "raise_lr", "stop"};
+    return (unsigned)action < 4 ? names[action] : "unknown";
+}
+
+const char *lrs_role_name(lrs_role role)
+{
+    static const char *const names[] = {"loss", "val_loss", "lr", "grad_norm"};
+    return (unsigned)role < LRS_ROLE_COUNT ? names[role] : "unknown";
+}

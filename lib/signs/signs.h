@@ -1,0 +1,158 @@
+/* signs: streaming warning-sign detectors for a training run.
+ *
+ * One lrs_monitor watches one run. Feed it points as they come (inside a training
+ * loop or while reading event files); it keeps O(1) memory per series (bounded
+ * windows) and raises each sign once per episode, with its onset step:
+ *
+ *   lrs_monitor *m;
+ *   lrs_monitor_open(&m, NULL);                    // NULL: the default thresholds
+ *   for (step...) {
+ *       lrs_monitor_feed(m, LRS_ROLE_LR, step, lr);
+ *       lrs_monitor_feed(m, LRS_ROLE_LOSS, step, loss);
+ *       lrs_sign s;
+ *       while (lrs_monitor_next_sign(m, &s))
+ *           printf("%s: %s\n", lrs_sign_kind_name(s.kind), s.message);
+ *   }
+ *   lrs_monitor_finish(m);                          // end-of-series judgements
+ *   ...drain lrs_monitor_next_sign() again...
+ *   lrs_monitor_close(m);
+ *
+ * Detectors work on points, not steps: a series logged every N steps has windows
+ * N times longer in steps. Steps are only reported (and used by `slow` to project).
+ * A step lower than the previous step of the same role means the run restarted:
+ * that series' detectors start afresh (signs already raised stay raised).
+ */
+#ifndef LRSCOPE_SIGNS_H
+#define LRSCOPE_SIGNS_H
+
+#include <stdint.h>
+
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a fed series is. LR is never judged: it only informs the loss detectors. */
+typedef enum lrs_role {
+    LRS_ROLE_LOSS,      /* training loss, one point per logged step */
+    LRS_ROLE_VAL_LOSS,  /* validation loss, typically one point per epoch */
+    LRS_ROLE_LR,        /* the learning rate in use at that step */
+    LRS_ROLE_GRAD_NORM, /* the global gradient norm */
+    LRS_ROLE_COUNT
+} lrs_role;
+
+typedef enum lrs_sign_kind {
+    LRS_SIGN_NAN,         /* a non-finite value */
+    LRS_SIGN_DIVERGENCE,  /* the loss climbs far above its minimum and keeps climbing */
+    LRS_SIGN_OSCILLATION, /* the loss swings widely and stops falling while the LR is high */
+    LRS_SIGN_PLATEAU,     /* no improvement over the patience window after falling */
+    LRS_SIGN_OVERFIT,     /* the val loss stops improving while the training loss falls */
+    LRS_SIGN_SLOW,        /* the loss falls steadily but far too slowly */
+    LRS_SIGN_SPIKE,       /* a short jump far outside the recent spread that recovered */
+    LRS_SIGN_GRAD_EXPLOSION /* the gradient norm jumps far above its usual level */
+} lrs_sign_kind;
+
+typedef enum lrs_severity { LRS_SEVERITY_INFO, LRS_SEVERITY_WARNING, LRS_SEVERITY_CRITICAL } lrs_severity;
+
+typedef enum lrs_action {
+    LRS_ACTION_NONE,
+    LRS_ACTION_REDUCE_LR, /* multiply the LR by factor (< 1) */
+    LRS_ACTION_RAISE_LR,  /* multiply the LR by factor (> 1) */
+    LRS_ACTION_STOP       /* stop the run (restart it, or keep an earlier checkpoint) */
+} lrs_action;
+
+typedef struct lrs_sign {
+    lrs_sign_kind kind;
+    lrs_severity severity;
+    lrs_role role;          /* the series it was seen on */
+    char tag[128];          /* that series' tag (lrs_monitor_set_tag), else the role's name */
+    int64_t start_step;     /* onset */
+    int64_t end_step;       /* the step at which the evidence was complete */
+    char message[320];      /* what was seen, in numbers, one line */
+    lrs_action action;
+    double factor;          /* for REDUCE_LR / RAISE_LR; NaN when the action has none */
+} lrs_sign;
+
+/* Every threshold. Windows count points of the series they apply to. */
+typedef struct lrs_signs_options {
+    int64_t total_steps;         /* expected last step of the run; 0 (default) = unknown */
+    double smoothing;            /* weight of a new point in the fast smoothed loss: 0.3 */
+    double trend_smoothing;      /* weight of a new point in the slow trend: 0.05 */
+    int window;                  /* points per block for oscillation/plateau/slow: 50 (8..512) */
+
+    double divergence_ratio;     /* loss and smoothed loss >= ratio x running min of the trend... 2 */
+    int divergence_confirm;      /* ...for this many consecutive points: 3 */
+    double divergence_climb_ratio; /* or smoothed >= this x min... 1.6 */
+    int divergence_climb;        /* ...and rising at each of this many points: 10 */
+    double divergence_jump;      /* or 2 consecutive points >= this x the lowest point: 10 */
+    double divergence_factor;    /* suggested LR factor: 0.1 */
+
+    double spike_ratio;          /* a spike is >= ratio x the smoothed loss... 1.5 */
+    double spike_spread;         /* ...and >= this many mean deviations above it: 6 */
+    int spike_recover;           /* ...back within this many points: 5 */
+
+    double oscillation_noise_ratio; /* block noise >= ratio x the run's earlier noise: 2.5 */
+    double oscillation_min_drop; /* the block fell less than this fraction: 0.02 */
+    double oscillation_lr_fraction; /* while LR >= this fraction of its peak (if fed): 0.5 */
+    double oscillation_factor;   /* suggested LR factor: 0.5 */
+
+    double plateau_threshold;    /* improvement = block median < best x (1 - threshold): 0.01 */
+    int plateau_patience;        /* points without improvement: 300 */
+    double plateau_min_fall;     /* only once the loss fell this fraction from its first block: 0.2 */
+    double plateau_decayed_fraction; /* LR <= this fraction of its peak: "decayed too early": 0.1 */
+    double plateau_factor;       /* suggested LR factor (ReduceLROnPlateau's): 0.1 */
+
+    int overfit_patience;        /* val points without a 1% improvement: 3 */
+    double overfit_train_fall;   /* while the training trend fell this fraction: 0.05 */
+
+    int slow_min_points;         /* judge slowness after this many points: 300 */
+    double slow_max_fall;        /* only while the loss fell less than this fraction: 0.5 */
+    double slow_ratio;           /* projected steps to halve >= ratio x horizon: 3 */
+    double slow_min_t;           /* the fall is steady: slope t-statistic <= -this: 3 */
+
+    double grad_ratio;           /* grad norm >= ratio x its usual level: warning, 10 */
+    double grad_critical_ratio;  /* >= this: critical, 100 */
+    int grad_min_points;         /* usual level known after this many points: 10 */
+} lrs_signs_options;
+
+/* Fills opt with the defaults above. */
+void lrs_signs_options_init(lrs_signs_options *opt);
+
+typedef struct lrs_monitor lrs_monitor;
+
+/* opt may be NULL for the defaults; it is copied. LRS_ERR_ARG names a bad threshold. */
+int lrs_monitor_open(lrs_monitor **m, const lrs_signs_options *opt);
+
+/* The tag that signs on this role's series carry (copied, truncated to 127 bytes). */
+int lrs_monitor_set_tag(lrs_monitor *m, lrs_role role, const char *tag);
+
+/* One point of one series. Points of each role must come in step order; a step lower
+ * than the previous one of that role restarts that role's detectors. */
+int lrs_monitor_feed(lrs_monitor *m, lrs_role role, int64_t step, double value);
+
+/* End of the series: judges what only the end can tell (the last partial window,
+ * a final 10x jump). Feeding after finish starts no new episode of these. */
+int lrs_monitor_finish(lrs_monitor *m);
+
+/* Copies the oldest sign not yet taken into *out and returns 1; 0 when none. At most
+ * 64 signs wait: older ones are dropped (lrs_monitor_dropped counts them). */
+int lrs_monitor_next_sign(lrs_monitor *m, lrs_sign *out);
+uint64_t lrs_monitor_dropped(const lrs_monitor *m);
+
+/* Forgets every series (tags and options stay), as for a new run. */
+void lrs_monitor_reset(lrs_monitor *m);
+
+void lrs_monitor_close(lrs_monitor *m);
+
+/* Static names: "nan", "divergence", ...; "info"/"warning"/"critical";
+ * "none"/"reduce_lr"/"raise_lr"/"stop"; "loss"/"val_loss"/"lr"/"grad_norm". */
+const char *lrs_sign_kind_name(lrs_sign_kind kind);
+const char *lrs_severity_name(lrs_severity severity);
+const char *lrs_action_name(lrs_action action);
+const char *lrs_role_name(lrs_role role);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

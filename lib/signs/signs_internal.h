@@ -1,0 +1,118 @@
+/* The monitor's state, shared by the detector files (one file per family of signs). */
+#ifndef LRSCOPE_SIGNS_INTERNAL_H
+#define LRSCOPE_SIGNS_INTERNAL_H
+
+#include <stdint.h>
+
+#include "signs.h"
+
+#define SIGNS_MAX_WINDOW 512
+#define SIGNS_QUEUE 64
+
+/* Per-point state of the training loss: smoothed values and the divergence/spike episodes. */
+typedef struct loss_point_state {
+    int64_t n, finite;       /* points fed, finite ones */
+    int64_t first_step, last_step;
+    int64_t last_finite_step;
+    double last_value;       /* the last finite point */
+    int last_jump;           /* the last point was >= divergence_jump x smooth_min */
+    double smooth;           /* fast EMA (options.smoothing) */
+    double trend;            /* slow EMA (options.trend_smoothing) */
+    double spread;           /* EMA of |x - smooth|, each term clipped at 3x spread (robust) */
+    double trend_min;        /* running minimum of trend: "the running minimum" */
+    double smooth_min;       /* running minimum of smooth (the divergence_jump reference) */
+    int64_t near_min_step;   /* last step where smooth <= 1.1 x trend_min */
+    int high_run;            /* consecutive points with loss and smooth >= ratio x trend_min */
+    int climb_run;           /* consecutive points where smooth rose */
+    int jump_run;            /* consecutive points >= divergence_jump x smooth_min */
+    int diverging;           /* a divergence episode is open */
+    int spike_pending;       /* points since a spike candidate, 0 = none */
+    int64_t spike_step, spike_end;
+    double spike_base, spike_peak;
+    int nan_open;            /* a non-finite episode is open */
+} loss_point_state;
+
+/* Block judgements (oscillation, plateau, slow) over windows of options.window points. */
+typedef struct loss_block_state {
+    double value[SIGNS_MAX_WINDOW];    /* raw losses of the current block */
+    double residual[SIGNS_MAX_WINDOW]; /* scratch: |x - the block's line| */
+    int fill;
+    int64_t block_start, blocks, points;
+    double block_lr;         /* LR when the current block began (NaN if not fed) */
+    double first_median, prev_median;
+    double level_pair;       /* mean of the last two block medians: what plateau compares */
+    double noise_log_sum;    /* sum of log noise over calm (not swinging) blocks after the first */
+    int64_t noise_blocks;
+    int oscillating;         /* open episodes */
+    int plateaued;
+    int oscillated_since_best; /* an oscillation was raised after the best level */
+    int slow_raised;
+    double best;             /* best block median, ReduceLROnPlateau style */
+    int64_t best_points, best_step;
+    double fit_n, fit_x, fit_y, fit_xx, fit_xy, fit_yy; /* log(median) vs step, blocks >= 1 */
+    int64_t osc_start;
+    double osc_lr;
+} loss_block_state;
+
+typedef struct val_state {
+    int64_t n, last_step;
+    double best, train_at_best;
+    int64_t best_step;
+    int since_best;
+    int overfit_open;
+    int nan_open;
+} val_state;
+
+typedef struct grad_state {
+    int64_t n, finite, last_step;
+    double log_level;        /* EMA of log(grad norm) over calm points */
+    int exploding;
+    int nan_open;
+} grad_state;
+
+typedef struct lr_state {
+    int64_t n, last_step;
+    double now, peak, at_block_end;
+} lr_state;
+
+struct lrs_monitor {
+    lrs_signs_options opt;
+    char tag[LRS_ROLE_COUNT][128];
+    loss_point_state loss;
+    loss_block_state block;
+    val_state val;
+    grad_state grad;
+    lr_state lr;
+    int finished;
+    lrs_sign queue[SIGNS_QUEUE];
+    int queue_head, queue_len;
+    uint64_t dropped;
+};
+
+/* Queues a sign; message is printf-style. factor NaN when the action has none. */
+void signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, lrs_role role,
+                 int64_t start_step, int64_t end_step, lrs_action action, double factor,
+                 const char *fmt, ...) __attribute__((format(printf, 9, 10)));
+
+/* For a non-finite x: raises `nan` (critical, stop) once per episode (*open) and
+ * returns 1; for a finite x closes the episode and returns 0. */
+int signs_non_finite(lrs_monitor *m, lrs_role role, int64_t step, double x, int *open);
+
+/* "; LR was 0.3" for messages, or "" when no LR was fed (lr NaN). buf: 48 bytes. */
+const char *signs_lr_clause(char *buf, double lr);
+
+void loss_point_reset(loss_point_state *s);
+void loss_point_feed(lrs_monitor *m, int64_t step, double value);
+void loss_point_finish(lrs_monitor *m);
+
+void loss_block_reset(loss_block_state *b);
+void loss_block_feed(lrs_monitor *m, int64_t step, double x);
+void loss_block_finish(lrs_monitor *m);
+
+void val_reset(val_state *v);
+void val_feed(lrs_monitor *m, int64_t step, double value);
+
+void grad_reset(grad_state *g);
+void grad_feed(lrs_monitor *m, int64_t step, double value);
+
+#endif

@@ -1,0 +1,42 @@
+/* The validation loss: nan and overfit (the val loss stops improving while the
+ * training loss keeps falling). Val losses come few (one per epoch), so nothing here
+ * looks at spreads: only the best value so far and how many evaluations since. */
+#include <math.h>
+
+#include "signs_internal.h"
+
+void val_reset(val_state *v)
+{
+    *v = (val_state){.best = INFINITY, .train_at_best = NAN};
+}
+
+void val_feed(lrs_monitor *m, int64_t step, double x)
+{
+    val_state *v = &m->val;
+    const lrs_signs_options *o = &m->opt;
+    v->n++;
+    v->last_step = step;
+    if (signs_non_finite(m, LRS_ROLE_VAL_LOSS, step, x, &v->nan_open)) return;
+    /* The training trend (slow EMA) stands for "the training loss" at this step. */
+    double train = m->loss.finite ? m->loss.trend : NAN;
+    if (x < v->best * (1 - o->plateau_threshold)) {
+        v->best = x;
+        v->best_step = step;
+        v->since_best = 0;
+        v->train_at_best = train;
+        v->overfit_open = 0;
+        return;
+    }
+    v->since_best++;
+    if (v->overfit_open || v->since_best < o->overfit_patience) return;
+    if (!(train <= v->train_at_best * (1 - o->overfit_train_fall))) return;
+    v->overfit_open = 1;
+    signs_raise(m, LRS_SIGN_OVERFIT, LRS_SEVERITY_WARNING, LRS_ROLE_VAL_LOSS, v->best_step, step,
+                LRS_ACTION_STOP, NAN,
+                "validation loss %.4g at step %lld has not improved on its best %.4g (step %lld)"
+                " for %d evaluations while the training loss fell %.0f%% (%.4g to %.4g);"
+                " keep the checkpoint of step %lld",
+                x, (long long)step, v->best, (long long)v->best_step, v->since_best,
+                100 * (1 - train / v->train_at_best), v->train_at_best, train,
+                (long long)v->best_step);
+}

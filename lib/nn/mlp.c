@@ -4,7 +4,9 @@
 #include "rng.h"
 #include "status_internal.h"
 
+#include <cblas.h>
 #include <ctype.h>
+#include <unistd.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -207,3 +209,10 @@ int lrs_mlp_inputs(const lrs_mlp *m) { return m->sizes[0]; }
 int lrs_mlp_classes(const lrs_mlp *m) { return m->sizes[m->layers]; }
 int lrs_mlp_max_batch(const lrs_mlp *m) { return m->max_batch; }
 const char *lrs_mlp_spec(const lrs_mlp *m) { return m->spec; }
+
+void lrs_nn_set_threads(int n)
+{
+    openblas_set_num_threads(n > 0 ? n : (int)sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+int lrs_nn_threads(void) { return openblas_get_num_threads(); }

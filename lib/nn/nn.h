@@ -68,6 +68,10 @@ int lrs_mlp_max_batch(const lrs_mlp *m);
 /* The canonical spec ("mlp:256,128"), for logs and checkpoints. */
 const char *lrs_mlp_spec(const lrs_mlp *m);
 
+/* Threads the matrix products use (OpenBLAS's pool, process-wide); n < 1 means all cores. */
+void lrs_nn_set_threads(int n);
+int lrs_nn_threads(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -94,7 +94,9 @@ int lrs_schedule_load(lrs_schedule *s, const void *buf, size_t n);
  * snapshot of the weights and optimizer state) after the sweep and after each
  * verification run, so every verification starts from the same weights and the
  * model is back at the snapshot when lrs_find returns. Callbacks return LRS_OK or a
- * status that stops lrs_find with that status. */
+ * status that stops lrs_find at once with that status (reset is then not called).
+ * Cost: iters + candidates * verify_steps training steps at most; the defaults (100 +
+ * 3 x 150 = 550) stay under max_steps = 560, 5% of a 12-LR x 2-epoch Fashion-MNIST grid. */
 typedef struct {
     int (*train_step)(void *ctx, double lr, double *loss); /* one optimizer step at lr */
     int (*val_loss)(void *ctx, double *loss); /* optional: when set, the curve uses it */

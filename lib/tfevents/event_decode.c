@@ -158,11 +158,13 @@ static int kind_of(const Tensorboard__Summary__Value *v)
     case TENSORBOARD__SUMMARY__VALUE__VALUE_HISTO: return LRS_KIND_HISTOGRAM;
     case TENSORBOARD__SUMMARY__VALUE__VALUE_IMAGE: return LRS_KIND_IMAGE;
     case TENSORBOARD__SUMMARY__VALUE__VALUE_TENSOR: break;
+    case TENSORBOARD__SUMMARY__VALUE__VALUE__NOT_SET: break; /* torch's hparams: metadata only */
     default: return -1;
     }
     /* TF2 writes the plugin only with a tag's first value: the series remembers it */
     const char *plugin = plugin_of(v);
-    if (!plugin) return LRS_KIND_OTHER;
+    if (!plugin || !*plugin)
+        return v->value_case == TENSORBOARD__SUMMARY__VALUE__VALUE_TENSOR ? LRS_KIND_OTHER : -1;
     if (!strcmp(plugin, "scalars")) return LRS_KIND_SCALAR;
     if (!strcmp(plugin, "text")) return LRS_KIND_TEXT;
     if (!strcmp(plugin, "hparams")) return LRS_KIND_HPARAMS;

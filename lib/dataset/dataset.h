@@ -67,9 +67,10 @@ const char *lrs_dataset_source(const lrs_dataset *ds);
 
 lrs_split lrs_dataset_split(const lrs_dataset *ds, enum lrs_split_kind kind);
 
-/* Moves round(fraction * n_train) examples of the original training set, chosen by a
- * seeded permutation, into the validation split (0 <= fraction < 1; 0 undoes the split).
- * The same (fraction, seed) always gives the same two splits. */
+/* Moves round(fraction * n_train) examples of the training set, chosen by a seeded
+ * permutation, into the validation split (0 <= fraction < 1; once per data set: a second
+ * call fails). The same (fraction, seed) always gives the same two splits. The remaining
+ * training examples keep their order. */
 int lrs_dataset_val_split(lrs_dataset *ds, double fraction, uint64_t seed);
 
 /* Copies rows idx[0..count) of split s into x_out [count, features] and y_out [count]

@@ -135,6 +135,19 @@ static void sample_dir_override_and_missing(void **state)
     /* An empty samples_dir is skipped: the next place on the list still has the sample. */
     assert_int_equal(lrs_dataset_open(&ds, "sample", &o), LRS_OK);
     lrs_dataset_close(ds);
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/fashion-mnist", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    write_idx_set(sub, 0x803, 3, 12, 1);  /* now samples_dir has a sample of its own: it wins */
+    assert_int_equal(lrs_dataset_open(&ds, "sample", &o), LRS_OK);
+    assert_int_equal(lrs_dataset_split(ds, LRS_SPLIT_TRAIN).n, 3);
+    assert_string_equal(lrs_dataset_source(ds), sub);
+    lrs_dataset_close(ds);
+    setenv("LRSCOPE_SAMPLES", dir, 1);
+    assert_int_equal(lrs_dataset_open(&ds, "sample", NULL), LRS_OK);
+    assert_string_equal(lrs_dataset_source(ds), sub);
+    lrs_dataset_close(ds);
+    unsetenv("LRSCOPE_SAMPLES");
     expect_open_error("/nonexistent/data.csv", 0, LRS_ERR_NOTFOUND, "/nonexistent/data.csv");
     expect_open_error(dir, 0, LRS_ERR_NOTFOUND, "train-images-idx3-ubyte");
     remove_tree(dir);

@@ -182,6 +182,16 @@ static void training_on_the_sample_lowers_the_loss(void **state)
     assert_int_equal(lrs_mlp_evaluate(m, &te, &loss, &acc), LRS_OK);
     assert_true(acc > 0.65);
     assert_true(loss < 0.6 * first);
+    /* evaluate = the example-weighted mean of its batches, the last one partial. */
+    lrs_split part = te;
+    part.n = B + 7;
+    float l1, l2;
+    int c1, c2;
+    lrs_mlp_forward(m, te.x, te.y, B, &l1, &c1);
+    lrs_mlp_forward(m, te.x + B * 784, te.y + B, 7, &l2, &c2);
+    assert_int_equal(lrs_mlp_evaluate(m, &part, &loss, &acc), LRS_OK);
+    assert_float_equal(loss, (l1 * B + l2 * 7) / (B + 7), 1e-6);
+    assert_float_equal(acc, (double)(c1 + c2) / (B + 7), 1e-12);
     free(x);
     lrs_shuffler_free(sh);
     lrs_mlp_free(m);

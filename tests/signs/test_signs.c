@@ -1,0 +1,323 @@
+/* Each detector on series with a known sign and onset: kind, severity, onset,
+ * suggestion; healthy curves (every schedule, step gaps), short series, restarts. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "corpus.h"
+#include "signs.h"
+
+#define MAX_SIGNS 64
+
+typedef struct {
+    lrs_sign sign[MAX_SIGNS];
+    int n;
+} sign_list;
+
+static void drain(lrs_monitor *m, sign_list *out)
+{
+    lrs_sign s;
+    while (lrs_monitor_next_sign(m, &s))
+        if (out->n < MAX_SIGNS) out->sign[out->n++] = s;
+}
+
+/* Feeds LR and loss at steps first + t * gap, finishes, and collects every sign. */
+static void run(const double *loss, const double *lr, int n, int64_t gap,
+                const lrs_signs_options *opt, sign_list *out)
+{
+    lrs_monitor *m;
+    assert_int_equal(lrs_monitor_open(&m, opt), LRS_OK);
+    out->n = 0;
+    for (int t = 0; t < n; t++) {
+        if (lr) lrs_monitor_feed(m, LRS_ROLE_LR, t * gap, lr[t]);
+        lrs_monitor_feed(m, LRS_ROLE_LOSS, t * gap, loss[t]);
+        drain(m, out);
+    }
+    lrs_monitor_finish(m);
+    drain(m, out);
+    lrs_monitor_close(m);
+}
+
+static const lrs_sign *find(const sign_list *l, lrs_sign_kind kind)
+{
+    for (int i = 0; i < l->n; i++)
+        if (l->sign[i].kind == kind) return &l->sign[i];
+    return NULL;
+}
+
+static int count(const sign_list *l, lrs_sign_kind kind)
+{
+    int c = 0;
+    for (int i = 0; i < l->n; i++) c += l->sign[i].kind == kind;
+    return c;
+}
+
+static corpus_series series;
+static sign_list signs;
+
+static void nan_is_critical_once_per_episode(void **state)
+{
+    (void)state;
+    synth_rng r = {1};
+    synth_healthy(&r, SCHED_CONSTANT, 300, 0.08, 0.1, series.loss, series.lr);
+    series.loss[200] = NAN;
+    series.loss[201] = INFINITY;
+    series.loss[202] = NAN;
+    run(series.loss, series.lr, 203, 1, NULL, &signs);
+    assert_int_equal(count(&signs, LRS_SIGN_NAN), 1);
+    const lrs_sign *s = find(&signs, LRS_SIGN_NAN);
+    assert_int_equal(s->severity, LRS_SEVERITY_CRITICAL);
+    assert_int_equal(s->start_step, 200);
+    assert_int_equal(s->action, LRS_ACTION_STOP);
+    assert_true(isnan(s->factor));
+    assert_string_equal(s->tag, "loss");
+    assert_non_null(strstr(s->message, "loss is nan at step 200"));
+}
+
+static void divergence_flagged_within_20_steps_of_leaving_the_minimum(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 0; seed < 10; seed++) {
+        corpus_make(&series, LABEL_DIVERGENCE, seed);
+        run(series.loss, series.lr, series.T, 1, NULL, &signs);
+        assert_int_equal(count(&signs, LRS_SIGN_DIVERGENCE), 1);
+        const lrs_sign *s = find(&signs, LRS_SIGN_DIVERGENCE);
+        assert_int_equal(s->severity, LRS_SEVERITY_CRITICAL);
+        assert_int_equal(s->action, LRS_ACTION_REDUCE_LR);
+        assert_true(s->factor == 0.1);
+        assert_true(llabs(s->start_step - series.onset) <= 10);
+        assert_true(s->end_step - series.onset <= 25);
+        assert_non_null(strstr(s->message, "LR was 0.1"));
+    }
+}
+
+static void a_short_spike_is_info_not_divergence(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 0; seed < 10; seed++) {
+        corpus_make(&series, LABEL_SPIKE, seed);
+        run(series.loss, series.lr, series.T, 1, NULL, &signs);
+        const lrs_sign *s = find(&signs, LRS_SIGN_SPIKE);
+        assert_non_null(s);
+        assert_int_equal(s->severity, LRS_SEVERITY_INFO);
+        assert_int_equal(s->action, LRS_ACTION_NONE);
+        assert_int_equal(s->start_step, series.onset);
+        assert_int_equal(s->end_step, series.onset + (int)(seed % 2));
+        assert_null(find(&signs, LRS_SIGN_DIVERGENCE));
+    }
+}
+
+static void oscillation_at_high_lr_suggests_halving(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 0; seed < 10; seed++) {
+        corpus_make(&series, LABEL_OSCILLATION, seed);
+        run(series.loss, series.lr, series.T, 1, NULL, &signs);
+        const lrs_sign *s = find(&signs, LRS_SIGN_OSCILLATION);
+        assert_non_null(s);
+        assert_int_equal(s->severity, LRS_SEVERITY_WARNING);
+        assert_int_equal(s->action, LRS_ACTION_REDUCE_LR);
+        assert_true(s->factor == 0.5);
+        assert_true(s->start_step >= series.onset - 50 && s->start_step <= series.onset + 150);
+        assert_non_null(strstr(s->message, "LR was 0.1 when it started"));
+    }
+}
+
+static void oscillation_needs_a_high_lr(void **state)
+{
+    (void)state;
+    corpus_make(&series, LABEL_OSCILLATION, 4);
+    for (int t = series.onset; t < series.T; t++) series.lr[t] = 0.01; /* decayed to 10% */
+    run(series.loss, series.lr, series.T, 1, NULL, &signs);
+    assert_null(find(&signs, LRS_SIGN_OSCILLATION));
+}
+
+static void plateau_reduces_lr_or_says_the_schedule_decayed_too_early(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 0; seed < 10; seed++) {
+        corpus_make(&series, LABEL_PLATEAU, seed);
+        run(series.loss, series.lr, series.T, 1, NULL, &signs);
+        const lrs_sign *s = find(&signs, LRS_SIGN_PLATEAU);
+        if (!s) continue; /* recall is measured by the corpus test */
+        assert_int_equal(s->severity, LRS_SEVERITY_WARNING);
+        assert_true(s->end_step - s->start_step >= 300);
+        assert_true(s->start_step >= series.onset - 100);
+        if (series.lr_decayed) {
+            assert_int_equal(s->action, LRS_ACTION_NONE);
+            assert_non_null(strstr(s->message, "the schedule decayed too early"));
+        } else {
+            assert_int_equal(s->action, LRS_ACTION_REDUCE_LR);
+            assert_true(s->factor == 0.1);
+        }
+    }
+}
+
+static void slow_suggests_raising_the_lr(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 0; seed < 10; seed++) {
+        corpus_make(&series, LABEL_SLOW, seed);
+        run(series.loss, series.lr, series.T, 1, NULL, &signs);
+        const lrs_sign *s = find(&signs, LRS_SIGN_SLOW);
+        assert_non_null(s);
+        assert_int_equal(s->severity, LRS_SEVERITY_WARNING);
+        assert_int_equal(s->action, LRS_ACTION_RAISE_LR);
+        assert_true(s->factor >= 2 && s->factor <= 10);
+        assert_int_equal(s->start_step, 0);
+        assert_true(s->end_step >= 299);
+    }
+    /* 2.3 -> 1.15 in 3,000 steps is slow for a 600-step run, fine for a 30,000-step one */
+    for (int t = 0; t < 600; t++) series.loss[t] = 2.3 * exp(-t / 4328.0) * (1 + 0.02 * (t % 3 - 1));
+    lrs_signs_options opt;
+    lrs_signs_options_init(&opt);
+    opt.total_steps = 600;
+    run(series.loss, NULL, 600, 1, &opt, &signs);
+    assert_non_null(find(&signs, LRS_SIGN_SLOW));
+    opt.total_steps = 30000;
+    run(series.loss, NULL, 600, 1, &opt, &signs);
+    assert_null(find(&signs, LRS_SIGN_SLOW));
+}
+
+static void healthy_runs_raise_no_warning(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 0; seed < 24; seed++) {
+        synth_rng r = {seed + 100};
+        synth_schedule k = (synth_schedule)(seed % SCHED_COUNT);
+        int T = 1000 + 250 * (int)(seed % 3);
+        synth_healthy(&r, k, T, 0.05 + 0.01 * (double)(seed % 6), 0.3, series.loss, series.lr);
+        run(series.loss, series.lr, T, seed % 2 ? 10 : 1, NULL, &signs); /* every 10 steps too */
+        for (int i = 0; i < signs.n; i++) {
+            if (signs.sign[i].severity >= LRS_SEVERITY_WARNING)
+                print_error("seed %d (%s): %s\n", (int)seed, synth_schedule_name(k),
+                            signs.sign[i].message);
+            assert_true(signs.sign[i].severity < LRS_SEVERITY_WARNING);
+        }
+    }
+}
+
+static void grad_norm_explosions(void **state)
+{
+    (void)state;
+    lrs_monitor *m;
+    assert_int_equal(lrs_monitor_open(&m, NULL), LRS_OK);
+    lrs_monitor_set_tag(m, LRS_ROLE_GRAD_NORM, "train/grad_norm");
+    synth_rng r = {7};
+    for (int t = 0; t < 400; t++) {
+        double g = 1.5 * synth_noise(&r, 0.2);
+        if (t == 200 || t == 201) g = 40;  /* 27x: warning, one episode */
+        if (t == 300) g = 400;             /* 270x: critical */
+        lrs_monitor_feed(m, LRS_ROLE_GRAD_NORM, t, g);
+    }
+    drain(m, &signs);
+    lrs_monitor_close(m);
+    assert_int_equal(signs.n, 2);
+    assert_int_equal(signs.sign[0].kind, LRS_SIGN_GRAD_EXPLOSION);
+    assert_int_equal(signs.sign[0].severity, LRS_SEVERITY_WARNING);
+    assert_int_equal(signs.sign[0].start_step, 200);
+    assert_true(signs.sign[0].factor == 0.5);
+    assert_string_equal(signs.sign[0].tag, "train/grad_norm");
+    assert_int_equal(signs.sign[1].severity, LRS_SEVERITY_CRITICAL);
+    assert_int_equal(signs.sign[1].start_step, 300);
+    assert_true(signs.sign[1].factor == 0.1);
+}
+
+static void overfit_when_val_rises_while_train_falls(void **state)
+{
+    (void)state;
+    static const double val[] = {2.0, 1.4, 1.1, 0.95, 0.9, 0.93, 0.99, 1.05, 1.1};
+    lrs_monitor *m;
+    assert_int_equal(lrs_monitor_open(&m, NULL), LRS_OK);
+    signs.n = 0;
+    for (int epoch = 0; epoch < 9; epoch++) {
+        for (int t = epoch * 100; t < (epoch + 1) * 100; t++)
+            lrs_monitor_feed(m, LRS_ROLE_LOSS, t, 0.2 + 2 * exp(-t / 250.0));
+        lrs_monitor_feed(m, LRS_ROLE_VAL_LOSS, (epoch + 1) * 100 - 1, val[epoch]);
+        drain(m, &signs);
+    }
+    lrs_monitor_close(m);
+    assert_int_equal(signs.n, 1);
+    assert_int_equal(signs.sign[0].kind, LRS_SIGN_OVERFIT);
+    assert_int_equal(signs.sign[0].severity, LRS_SEVERITY_WARNING);
+    assert_int_equal(signs.sign[0].start_step, 499);
+    assert_int_equal(signs.sign[0].end_step, 799);
+    assert_int_equal(signs.sign[0].action, LRS_ACTION_STOP);
+}
+
+static void five_points_raise_nothing_unless_unambiguous(void **state)
+{
+    (void)state;
+    static const double calm[] = {2.3, 1.6, 1.9, 1.2, 1.4};
+    run(calm, NULL, 5, 1000, NULL, &signs);
+    assert_int_equal(signs.n, 0);
+    static const double jump[] = {2.3, 2.0, 1.8, 25, 30};
+    run(jump, NULL, 5, 1000, NULL, &signs);
+    assert_int_equal(signs.n, 1);
+    assert_int_equal(signs.sign[0].kind, LRS_SIGN_DIVERGENCE);
+    assert_int_equal(signs.sign[0].end_step, 4000);
+    static const double last[] = {2.3, 2.0, 1.8, 1.7, 40};
+    run(last, NULL, 5, 1000, NULL, &signs); /* only the end can tell */
+    assert_int_equal(signs.n, 1);
+    assert_int_equal(signs.sign[0].kind, LRS_SIGN_DIVERGENCE);
+    static const double nan5[] = {2.3, 2.0, NAN, 1.7, 1.6};
+    run(nan5, NULL, 5, 1000, NULL, &signs);
+    assert_int_equal(signs.n, 1);
+    assert_int_equal(signs.sign[0].kind, LRS_SIGN_NAN);
+    assert_int_equal(signs.sign[0].start_step, 2000);
+}
+
+static void a_restart_starts_the_series_afresh(void **state)
+{
+    (void)state;
+    synth_rng r = {3};
+    synth_healthy(&r, SCHED_CONSTANT, 600, 0.08, 0.1, series.loss, series.lr);
+    lrs_monitor *m;
+    assert_int_equal(lrs_monitor_open(&m, NULL), LRS_OK);
+    signs.n = 0;
+    for (int t = 0; t < 600; t++) lrs_monitor_feed(m, LRS_ROLE_LOSS, t, series.loss[t]);
+    /* restarted from scratch: 2.3 again would be 6x the minimum without the reset */
+    for (int t = 0; t < 600; t++) lrs_monitor_feed(m, LRS_ROLE_LOSS, t, series.loss[t]);
+    lrs_monitor_finish(m);
+    drain(m, &signs);
+    lrs_monitor_close(m);
+    assert_int_equal(signs.n, 0);
+}
+
+static void bad_options_are_named(void **state)
+{
+    (void)state;
+    lrs_signs_options opt;
+    lrs_signs_options_init(&opt);
+    opt.window = 4;
+    lrs_monitor *m;
+    assert_int_equal(lrs_monitor_open(&m, &opt), LRS_ERR_ARG);
+    assert_null(m);
+    assert_non_null(strstr(lrs_errmsg(), "window must be from 8 to 512"));
+    assert_string_equal(lrs_sign_kind_name(LRS_SIGN_GRAD_EXPLOSION), "grad_explosion");
+    assert_string_equal(lrs_action_name(LRS_ACTION_RAISE_LR), "raise_lr");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(nan_is_critical_once_per_episode),
+        cmocka_unit_test(divergence_flagged_within_20_steps_of_leaving_the_minimum),
+        cmocka_unit_test(a_short_spike_is_info_not_divergence),
+        cmocka_unit_test(oscillation_at_high_lr_suggests_halving),
+        cmocka_unit_test(oscillation_needs_a_high_lr),
+        cmocka_unit_test(plateau_reduces_lr_or_says_the_schedule_decayed_too_early),
+        cmocka_unit_test(slow_suggests_raising_the_lr),
+        cmocka_unit_test(healthy_runs_raise_no_warning),
+        cmocka_unit_test(grad_norm_explosions),
+        cmocka_unit_test(overfit_when_val_rises_while_train_falls),
+        cmocka_unit_test(five_points_raise_nothing_unless_unambiguous),
+        cmocka_unit_test(a_restart_starts_the_series_afresh),
+        cmocka_unit_test(bad_options_are_named),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -151,6 +151,10 @@ int lrs_mlp_forward(lrs_mlp *m, const float *x, const int32_t *y, int batch, flo
 {
     if (batch < 1 || batch > m->max_batch)
         return lrs_fail(LRS_ERR_ARG, "model %s: batch of %d (expected 1..%d)", m->spec, batch, m->max_batch);
+    for (int i = 0; y && i < batch; i++)
+        if (y[i] < 0 || y[i] >= m->sizes[m->layers])
+            return lrs_fail(LRS_ERR_ARG, "model %s: label %d at batch row %d (expected 0..%d)", m->spec,
+                            (int)y[i], i, m->sizes[m->layers] - 1);
     const float *inp = x;
     for (int l = 0; l < m->layers; l++) {
         int relu = l < m->layers - 1;

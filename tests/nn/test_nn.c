@@ -141,6 +141,9 @@ static void spec_errors_point_at_the_bad_part(void **state)
     assert_int_equal(lrs_mlp_num_params(m), 4 * 3 + 3);
     float x[12] = { 0 };
     assert_int_equal(lrs_mlp_forward(m, x, NULL, 3, NULL, NULL), LRS_ERR_ARG);  /* above max batch */
+    int32_t y[2] = { 0, 3 };
+    assert_int_equal(lrs_mlp_forward(m, x, y, 2, NULL, NULL), LRS_ERR_ARG);  /* label 3 of 3 classes */
+    assert_non_null(strstr(lrs_errmsg(), "label 3 at batch row 1 (expected 0..2)"));
     lrs_mlp_free(m);
     assert_int_equal(lrs_mlp_create(&m, "mlp:256,128", 4, 3, 2, 1), LRS_OK);
     assert_string_equal(lrs_mlp_spec(m), "mlp:256,128");

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(gcc make cmake pkg-config zlib1g-dev libprotobuf-c-dev protobuf-c-compiler
-          libopenblas-dev libcmocka-dev libpng-dev)
+          libopenblas-dev libcmocka-dev libpng-dev libcjson-dev libsqlite3-dev)
 for extra in "$@"; do
   case "$extra" in
     fashion-mnist) packages+=(dataset-fashion-mnist) ;;

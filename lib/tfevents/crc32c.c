@@ -50,23 +50,34 @@ uint32_t lrs_crc32c_portable(uint32_t crc, const void *data, size_t n)
 }
 
 #if defined(__x86_64__)
+/* x86 loads need no alignment, so 8 bytes at a time from the start and a 4/2/1-byte
+ * tail: a 40-byte record costs 5 + 2 instructions rather than a byte loop at each end. */
 __attribute__((target("sse4.2"))) uint32_t lrs_crc32c_hardware(uint32_t crc, const void *data,
                                                                size_t n)
 {
     const uint8_t *p = data;
     uint64_t c = ~crc;
-    while (n && ((uintptr_t)p & 7)) {
-        c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
-        n--;
-    }
     for (; n >= 8; n -= 8, p += 8) {
         uint64_t word;
         memcpy(&word, p, 8);
         c = __builtin_ia32_crc32di(c, word);
     }
-    while (n--)
-        c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
-    return ~(uint32_t)c;
+    uint32_t c32 = (uint32_t)c;
+    if (n & 4) {
+        uint32_t word;
+        memcpy(&word, p, 4);
+        c32 = __builtin_ia32_crc32si(c32, word);
+        p += 4;
+    }
+    if (n & 2) {
+        uint16_t word;
+        memcpy(&word, p, 2);
+        c32 = __builtin_ia32_crc32hi(c32, word);
+        p += 2;
+    }
+    if (n & 1)
+        c32 = __builtin_ia32_crc32qi(c32, *p);
+    return ~c32;
 }
 
 int lrs_crc32c_has_hardware(void)

@@ -20,7 +20,7 @@ struct lrs_writer {
     uint64_t file_len;    /* bytes known to be in the file: where a failed write truncates to */
     double wall_time;     /* NaN: "now" at each event */
     double flush_secs;
-    double flush_deadline;/* CLOCK_MONOTONIC_COARSE seconds after which an append flushes */
+    double flush_deadline;/* writer clock (coarse wall clock) time after which an append flushes */
     int fsync_on_flush;
     int failed;           /* status of the failure that stopped this writer, 0 when fine */
     int failed_reported;  /* whether that failure's own status was returned already */
@@ -33,6 +33,9 @@ struct lrs_writer {
 
     char path[];
 };
+
+/* The coarse wall clock the writer reads (seconds since the epoch). */
+double writer_clock(void);
 
 /* Seconds since the epoch for an event written now (w->wall_time if set). Caller holds lock. */
 double writer_event_time(const lrs_writer *w);
@@ -48,6 +51,9 @@ int writer_lock_status(lrs_writer *w);
 /* Releases the lock after flushing if the flush deadline passed; returns status, or the
  * flush's failure when status was LRS_OK. */
 int writer_unlock(lrs_writer *w, int status);
+
+/* The same when the caller has just read writer_clock() into now. */
+int writer_unlock_at(lrs_writer *w, int status, double now);
 
 /* Room for one record of payload_len bytes: returns where its payload goes, or NULL with
  * the status in *rc (a failed flush, or no memory). Caller holds lock. */

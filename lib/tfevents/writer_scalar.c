@@ -57,7 +57,7 @@ size_t scalar_event_encode(uint8_t *out, double wall_time, int64_t step, const c
 
 /* Caller holds the lock; releases it. */
 static int append_scalar(lrs_writer *w, const char *tag, size_t tag_len, int64_t step,
-                         double value, double wall_time)
+                         double value, double wall_time, double now)
 {
     size_t n = scalar_event_len(wall_time, step, tag_len);
     int rc;
@@ -66,7 +66,7 @@ static int append_scalar(lrs_writer *w, const char *tag, size_t tag_len, int64_t
         scalar_event_encode(payload, wall_time, step, tag, tag_len, (float)value);
         writer_record_end(w, n);
     }
-    return writer_unlock(w, rc);
+    return writer_unlock_at(w, rc, now);
 }
 
 static int check_tag(const lrs_writer *w, const char *tag)
@@ -85,7 +85,9 @@ int lrs_writer_add_scalar(lrs_writer *w, const char *tag, int64_t step, double v
     size_t tag_len = strlen(tag);
     if ((rc = writer_lock(w)) != LRS_OK)
         return rc;
-    return append_scalar(w, tag, tag_len, step, value, writer_event_time(w));
+    double now = writer_clock(); /* one clock read for the wall time and the flush check */
+    return append_scalar(w, tag, tag_len, step, value, isnan(w->wall_time) ? now : w->wall_time,
+                         now);
 }
 
 int lrs_writer_add_scalar_at(lrs_writer *w, const char *tag, int64_t step, double value,
@@ -100,5 +102,5 @@ int lrs_writer_add_scalar_at(lrs_writer *w, const char *tag, int64_t step, doubl
     size_t tag_len = strlen(tag);
     if ((rc = writer_lock(w)) != LRS_OK)
         return rc;
-    return append_scalar(w, tag, tag_len, step, value, wall_time);
+    return append_scalar(w, tag, tag_len, step, value, wall_time, writer_clock());
 }

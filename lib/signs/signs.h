@@ -145,6 +145,15 @@ void lrs_monitor_reset(lrs_monitor *m);
 
 void lrs_monitor_close(lrs_monitor *m);
 
+/* Whether a scalar tag names a series the monitor takes, by its '/'-separated words
+ * (case-insensitive): a word loss / train_loss / training_loss / val_loss / ... is a
+ * loss, with a word val / valid / validation / eval / test (or val_loss...) a val loss;
+ * lr / learning_rate / lr-* / lr_* an LR; grad_norm / gradient_norm / global_norm a
+ * gradient norm. Tags under find/ (LR range tests) are never taken. Returns 0 when the
+ * tag is none of these, else a preference score (higher: a training loss over another
+ * loss, shallower tags first) and sets *role. */
+int lrs_signs_classify_tag(const char *tag, lrs_role *role);
+
 /* Static names: "nan", "divergence", ...; "info"/"warning"/"critical";
  * "none"/"reduce_lr"/"raise_lr"/"stop"; "loss"/"val_loss"/"lr"/"grad_norm". */
 const char *lrs_sign_kind_name(lrs_sign_kind kind);

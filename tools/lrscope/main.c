@@ -16,6 +16,7 @@ static const command commands[] = {
     {"dump", cmd_dump, "print the scalars (and other summaries) of event files"},
     {"demo", cmd_demo, "write a small demo run of every summary kind"},
     {"schedule", cmd_schedule, "print a learning-rate schedule step by step"},
+    {"check", cmd_check, "find warning signs (divergence, oscillation, plateau...) in runs"},
 };
 
 static void usage(FILE *f)

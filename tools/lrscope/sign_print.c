@@ -1,0 +1,142 @@
+#define _GNU_SOURCE /* FNM_CASEFOLD */
+#include "sign_print.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <string.h>
+
+#include "cli.h"
+
+void run_series_pick(const lrs_run *run, const char *loss_glob, run_series *out)
+{
+    int best[LRS_ROLE_COUNT] = {0};
+    *out = (run_series){{NULL}};
+    for (size_t i = 0; i < lrs_run_series_count(run); i++) {
+        const lrs_series *s = lrs_run_series(run, i);
+        if (lrs_series_kind(s) != LRS_KIND_SCALAR) continue;
+        const char *tag = lrs_series_tag(s);
+        if (loss_glob && !out->role[LRS_ROLE_LOSS] && !fnmatch(loss_glob, tag, FNM_CASEFOLD)) {
+            out->role[LRS_ROLE_LOSS] = s;
+            best[LRS_ROLE_LOSS] = 1 << 30;
+            continue;
+        }
+        lrs_role role;
+        int score = lrs_signs_classify_tag(tag, &role);
+        if (loss_glob && role == LRS_ROLE_LOSS) continue; /* the glob alone chooses the loss */
+        if (score > best[role]) { /* ties: the first tag in sorted order */
+            best[role] = score;
+            out->role[role] = s;
+        }
+    }
+}
+
+/* At one step the LR comes first (the loss judgements read it), the val loss last
+ * (it is compared with the training loss up to its step). */
+static const lrs_role feed_order[LRS_ROLE_COUNT] = {LRS_ROLE_LR, LRS_ROLE_GRAD_NORM, LRS_ROLE_LOSS,
+                                                    LRS_ROLE_VAL_LOSS};
+
+void run_series_feed(lrs_monitor *m, const run_series *rs, size_t from[LRS_ROLE_COUNT])
+{
+    for (;;) {
+        int pick = -1;
+        int64_t pick_step = 0;
+        for (int k = 0; k < LRS_ROLE_COUNT; k++) {
+            lrs_role r = feed_order[k];
+            const lrs_series *s = rs->role[r];
+            if (!s || from[r] >= lrs_series_len(s)) continue;
+            int64_t step = lrs_series_scalars(s)[from[r]].step;
+            if (pick < 0 || step < pick_step) pick = (int)r, pick_step = step;
+        }
+        if (pick < 0) return;
+        const lrs_scalar *p = &lrs_series_scalars(rs->role[pick])[from[pick]++];
+        lrs_monitor_feed(m, (lrs_role)pick, p->step, p->value);
+    }
+}
+
+void sign_print_json(FILE *f, const char *run, const lrs_sign *s)
+{
+    fputc('{', f);
+    if (run) {
+        fputs("\"run\": ", f);
+        json_string(f, run);
+        fputs(", ", f);
+    }
+    fprintf(f, "\"kind\": \"%s\", \"tag\": ", lrs_sign_kind_name(s->kind));
+    json_string(f, s->tag);
+    fprintf(f, ", \"severity\": \"%s\", \"start_step\": %lld, \"end_step\": %lld, \"message\": ",
+            lrs_severity_name(s->severity), (long long)s->start_step, (long long)s->end_step);
+    json_string(f, s->message);
+    fprintf(f, ", \"suggestion\": {\"action\": \"%s\", \"factor\": ", lrs_action_name(s->action));
+    if (isnan(s->factor)) fputs("null", f);
+    else json_double(f, s->factor);
+    fputs("}}", f);
+}
+
+void sparkline(FILE *f, const lrs_series *s, int64_t start, int64_t end, int width)
+{
+    static const char *const bars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+    const lrs_scalar *p = lrs_series_scalars(s);
+    size_t n = lrs_series_len(s), lo = 0, hi = 0;
+    while (lo < n && p[lo].step < start) lo++;
+    hi = lo;
+    while (hi < n && p[hi].step <= end) hi++;
+    lo = hi - lo < 8 ? (hi >= 8 ? hi - 8 : 0) : lo; /* a one-step sign still shows its context */
+    if (hi <= lo) return;
+    double min = INFINITY, max = -INFINITY;
+    for (size_t i = lo; i < hi; i++)
+        if (isfinite(p[i].value)) min = fmin(min, p[i].value), max = fmax(max, p[i].value);
+    size_t count = hi - lo, cols = count < (size_t)width ? count : (size_t)width;
+    for (size_t c = 0; c < cols; c++) {
+        size_t a = lo + c * count / cols, b = lo + (c + 1) * count / cols;
+        double v = -INFINITY;
+        int non_finite = 0;
+        for (size_t i = a; i < b; i++) {
+            if (isfinite(p[i].value)) v = fmax(v, p[i].value);
+            else non_finite = 1;
+        }
+        if (non_finite) fputs("!", f);
+        else fputs(bars[max > min ? (int)(7.999 * (v - min) / (max - min)) : 0], f);
+    }
+}
+
+static void print_suggestion(FILE *f, const lrs_sign *s)
+{
+    switch (s->action) {
+    case LRS_ACTION_REDUCE_LR: fprintf(f, "reduce the LR x%g", s->factor); break;
+    case LRS_ACTION_RAISE_LR: fprintf(f, "raise the LR x%g", s->factor); break;
+    case LRS_ACTION_STOP: fputs("stop the run", f); break;
+    default: fputs("none", f); break;
+    }
+}
+
+void sign_print_human(FILE *f, const lrs_sign *s, const lrs_series *series)
+{
+    fprintf(f, "  %-8s %s on %s, steps %lld..%lld: %s\n", lrs_severity_name(s->severity),
+            lrs_sign_kind_name(s->kind), s->tag, (long long)s->start_step, (long long)s->end_step,
+            s->message);
+    fputs("           ", f);
+    if (series) {
+        sparkline(f, series, s->start_step, s->end_step, 40);
+        fputs("  ", f);
+    }
+    fputs("suggestion: ", f);
+    print_suggestion(f, s);
+    fputc('\n', f);
+}
+
+int signs_is_flag(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
+}
+
+const char *signs_flag_value(const char *cmd, int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+    if (argv[*i][n] == '=') return argv[*i] + n + 1;
+    if (*i + 1 >= argc) {
+        cli_error(SIGNS_EXIT_UNREADABLE, "%s: %s: expected a value", cmd, name);
+        return NULL;
+    }
+    return argv[++*i];
+}

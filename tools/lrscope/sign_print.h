@@ -1,0 +1,45 @@
+/* What `lrscope check` and `lrscope watch` share: picking a run's series, feeding
+ * them to a monitor in step order, printing signs (JSON and human, with sparklines). */
+#ifndef LRSCOPE_SIGN_PRINT_H
+#define LRSCOPE_SIGN_PRINT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "signs.h"
+#include "tfevents.h"
+
+/* The series of one run that the monitor takes, by role (NULL when absent). */
+typedef struct run_series {
+    const lrs_series *role[LRS_ROLE_COUNT];
+} run_series;
+
+/* Picks by lrs_signs_classify_tag; loss_glob (fnmatch, case-insensitive), when not
+ * NULL, chooses the loss among every scalar tag instead. */
+void run_series_pick(const lrs_run *run, const char *loss_glob, run_series *out);
+
+/* Feeds the points of every picked series from index from[role] on, merged in step
+ * order (at one step: LR, then gradient norm, loss, val loss), and advances from[]. */
+void run_series_feed(lrs_monitor *m, const run_series *rs, size_t from[LRS_ROLE_COUNT]);
+
+/* {"run": ..., "kind": ..., "tag", "severity", "start_step", "end_step", "message",
+ * "suggestion": {"action", "factor"}} (no "run" when run is NULL). */
+void sign_print_json(FILE *f, const char *run, const lrs_sign *s);
+
+/* Two lines: severity, kind, tag, steps, message; then a sparkline of the series over
+ * the sign's steps and the suggestion. series may be NULL (no sparkline). */
+void sign_print_human(FILE *f, const lrs_sign *s, const lrs_series *series);
+
+/* ▁▂▃▄▅▆▇█ of the values of s with step in [start, end] (at least 8 points back),
+ * at most width characters (buckets keep their largest value). */
+void sparkline(FILE *f, const lrs_series *s, int64_t start, int64_t end, int width);
+
+/* Exit statuses of check and watch (a CI step reads them). */
+enum { SIGNS_EXIT_OK = 0, SIGNS_EXIT_WARNING = 1, SIGNS_EXIT_CRITICAL = 2, SIGNS_EXIT_UNREADABLE = 3 };
+
+/* The value of "--name value" or "--name=value" at argv[*i] (advancing *i), or NULL
+ * after printing "lrscope: <cmd>: --name: expected a value". */
+const char *signs_flag_value(const char *cmd, int argc, char **argv, int *i, const char *name);
+int signs_is_flag(const char *arg, const char *name);
+
+#endif

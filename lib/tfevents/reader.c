@@ -284,8 +284,10 @@ static int list_dir(const char *dir, name_list *files, name_list *subdirs)
             rc = name_list_add(subdirs, e->d_name);
     }
     closedir(d);
-    qsort(files->names, files->n, sizeof *files->names, by_name);
-    qsort(subdirs->names, subdirs->n, sizeof *subdirs->names, by_name);
+    if (files->n)
+        qsort(files->names, files->n, sizeof *files->names, by_name);
+    if (subdirs->n)
+        qsort(subdirs->names, subdirs->n, sizeof *subdirs->names, by_name);
     return rc;
 }
 
@@ -341,7 +343,8 @@ int lrs_reader_poll(lrs_reader *r, size_t *n_records)
     for (size_t i = 0; rc == LRS_OK && i < r->n_runs; i++)
         for (size_t k = 0; rc == LRS_OK && k < r->runs[i]->n_files; k++)
             rc = poll_file(r, r->runs[i], (uint32_t)k, n_records);
-    qsort(r->runs, r->n_runs, sizeof *r->runs, by_run_name);
+    if (r->n_runs)
+        qsort(r->runs, r->n_runs, sizeof *r->runs, by_run_name);
     for (size_t i = 0; i < r->n_runs; i++)
         lrs_run_sort(r->runs[i]);
     return rc;

@@ -17,6 +17,7 @@ static const command commands[] = {
     {"demo", cmd_demo, "write a small demo run of every summary kind"},
     {"schedule", cmd_schedule, "print a learning-rate schedule step by step"},
     {"check", cmd_check, "find warning signs (divergence, oscillation, plateau...) in runs"},
+    {"watch", cmd_watch, "follow runs being written and raise each new warning sign once"},
 };
 
 static void usage(FILE *f)

@@ -22,7 +22,7 @@ void run_series_pick(const lrs_run *run, const char *loss_glob, run_series *out)
         }
         lrs_role role;
         int score = lrs_signs_classify_tag(tag, &role);
-        if (loss_glob && role == LRS_ROLE_LOSS) continue; /* the glob alone chooses the loss */
+        if (!score || (loss_glob && role == LRS_ROLE_LOSS)) continue; /* a glob alone picks the loss */
         if (score > best[role]) { /* ties: the first tag in sorted order */
             best[role] = score;
             out->role[role] = s;

@@ -1,0 +1,242 @@
+/* lrscope check and lrscope watch through the binary (LRS_BIN; skipped when unset),
+ * on logdirs written here with the tfevents writer. */
+#include <fcntl.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "corpus.h"
+#include "testutil.h"
+#include "tfevents.h"
+
+static char root[256];
+static corpus_series series;
+
+static const char *bin(void)
+{
+    return getenv("LRS_BIN");
+}
+
+/* Writes loss (and LR) of series to <root>/<run> under the given tags. */
+static void write_run(const char *run, const corpus_series *c, const char *loss_tag)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/%s", root, run);
+    lrs_writer *w;
+    assert_int_equal(lrs_writer_open(&w, dir, NULL), LRS_OK);
+    for (int t = 0; t < c->T; t++) {
+        assert_int_equal(lrs_writer_add_scalar(w, "train/lr", t, c->lr[t]), LRS_OK);
+        assert_int_equal(lrs_writer_add_scalar(w, loss_tag, t, c->loss[t]), LRS_OK);
+    }
+    assert_int_equal(lrs_writer_close(w), LRS_OK);
+}
+
+/* Runs `lrscope <args>`, returns its exit status, stdout into out (n bytes). */
+static int lrscope(char *out, size_t n, const char *fmt, ...)
+{
+    char args[1024], cmd[1400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s %s 2>%s/stderr.txt", bin(), args, root);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len = fread(out, 1, n - 1, p);
+    out[len] = '\0';
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static char out[1 << 16];
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!bin()) return 0;
+    assert_non_null(test_tmpdir(root, sizeof root));
+    corpus_make(&series, LABEL_HEALTHY, 1);
+    write_run("healthy", &series, "train/loss");
+    corpus_make(&series, LABEL_DIVERGENCE, 2);
+    write_run("diverging", &series, "Loss/train");
+    corpus_make(&series, LABEL_HEALTHY, 2);
+    series.loss[500] = NAN;
+    series.T = 510;
+    write_run("nan", &series, "loss");
+    corpus_make(&series, LABEL_PLATEAU, 2);
+    write_run("plateau", &series, "train_loss");
+    corpus_make(&series, LABEL_DIVERGENCE, 3);
+    write_run("rangetest", &series, "find/loss"); /* an LR range test: never checked */
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (bin() && root[0]) {
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+        assert_int_equal(system(cmd), 0);
+    }
+    return 0;
+}
+
+static void check_json_shape_and_exit_codes(void **state)
+{
+    (void)state;
+    if (!bin()) skip();
+    assert_int_equal(lrscope(out, sizeof out, "check --json %s/healthy", root), 0);
+    assert_non_null(strstr(out, "\"verdict\": \"ok\", \"loss_tag\": \"train/loss\", \"signs\": []"));
+
+    assert_int_equal(lrscope(out, sizeof out, "check --json %s/diverging", root), 2);
+    assert_non_null(strstr(out, "{\"runs\": [\n  {\"run\": \""));
+    assert_non_null(strstr(out, "\"verdict\": \"critical\", \"loss_tag\": \"Loss/train\""));
+    assert_non_null(strstr(out, "{\"kind\": \"divergence\", \"tag\": \"Loss/train\", \"severity\": \"critical\", \"start_step\": "));
+    assert_non_null(strstr(out, "\"suggestion\": {\"action\": \"reduce_lr\", \"factor\": 0.1}}"));
+
+    assert_int_equal(lrscope(out, sizeof out, "check --json %s/nan", root), 2);
+    assert_non_null(strstr(out, "{\"kind\": \"nan\", \"tag\": \"loss\", \"severity\": \"critical\", \"start_step\": 500, \"end_step\": 500, "));
+    assert_non_null(strstr(out, "\"suggestion\": {\"action\": \"stop\", \"factor\": null}}"));
+
+    assert_int_equal(lrscope(out, sizeof out, "check --json %s/plateau", root), 1);
+    assert_non_null(strstr(out, "\"kind\": \"plateau\", \"tag\": \"train_loss\", \"severity\": \"warning\""));
+    assert_int_equal(lrscope(out, sizeof out, "check --fail-on critical %s/plateau", root), 0);
+}
+
+static void check_every_run_of_a_logdir(void **state)
+{
+    (void)state;
+    if (!bin()) skip();
+    assert_int_equal(lrscope(out, sizeof out, "check %s", root), 2);
+    assert_non_null(strstr(out, "/healthy: ok (train/loss, "));
+    assert_non_null(strstr(out, "/diverging: critical (Loss/train, "));
+    assert_non_null(strstr(out, "  critical divergence on Loss/train, steps "));
+    assert_non_null(strstr(out, "suggestion: reduce the LR x0.1"));
+    assert_non_null(strstr(out, "\u2588")); /* the sparkline reaches its top */
+    assert_non_null(strstr(out, "/rangetest: no loss series"));
+}
+
+static void check_cannot_read(void **state)
+{
+    (void)state;
+    if (!bin()) skip();
+    assert_int_equal(lrscope(out, sizeof out, "check %s/missing", root), 3);
+    assert_int_equal(lrscope(out, sizeof out, "check %s/rangetest", root), 3);
+    assert_int_equal(lrscope(out, sizeof out, "check --fail-on sometimes %s", root), 3);
+    char path[400], line[400] = "";
+    snprintf(path, sizeof path, "%s/stderr.txt", root);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_string_equal(line, "lrscope: check: --fail-on: expected warning or critical, got 'sometimes'\n");
+}
+
+static void watch_once_runs_the_alert_command(void **state)
+{
+    (void)state;
+    if (!bin()) skip();
+    assert_int_equal(lrscope(out, sizeof out,
+                             "watch --once --json %s/diverging --on-alert 'cat > %s/alert.json;"
+                             " echo \"$LRSCOPE_KIND $LRSCOPE_SEVERITY $LRSCOPE_ACTION $LRSCOPE_FACTOR\""
+                             " > %s/alert.env'", root, root, root), 2);
+    assert_non_null(strstr(out, "{\"run\": \".\", \"kind\": \"divergence\""));
+    char path[400], line[2048] = "";
+    snprintf(path, sizeof path, "%s/alert.env", root);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_string_equal(line, "divergence critical reduce_lr 0.1\n");
+    snprintf(path, sizeof path, "%s/alert.json", root);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_non_null(strstr(line, "{\"run\": \".\", \"kind\": \"divergence\", \"tag\": \"Loss/train\""));
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The child writes a healthy start, waits, then a divergence one point per 10 ms with
+ * a flush each, and sends the time it wrote the first diverging point. */
+static void write_live_run(const char *dir, int time_pipe)
+{
+    corpus_make(&series, LABEL_HEALTHY, 5);
+    lrs_writer *w;
+    if (lrs_writer_open(&w, dir, NULL) != LRS_OK) _exit(1);
+    for (int t = 0; t < 400; t++) lrs_writer_add_scalar(w, "loss", t, series.loss[t]);
+    lrs_writer_flush(w);
+    usleep(600 * 1000);
+    double level = series.loss[399], onset = now();
+    if (write(time_pipe, &onset, sizeof onset) != sizeof onset) _exit(1);
+    for (int t = 400; t < 480; t++) {
+        lrs_writer_add_scalar(w, "loss", t, level * pow(1.12, t - 399));
+        lrs_writer_flush(w);
+        usleep(10 * 1000);
+    }
+    lrs_writer_close(w);
+    _exit(0);
+}
+
+static void watch_reports_a_live_divergence_once_within_the_latency_bound(void **state)
+{
+    (void)state;
+    if (!bin()) skip();
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/live", root);
+    int fd[2];
+    assert_int_equal(pipe(fd), 0);
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s && %s watch --json --interval 0.2 --timeout 4 %s", dir,
+             bin(), root);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    usleep(300 * 1000);
+    pid_t child = fork();
+    if (child == 0) write_live_run(dir, fd[1]);
+    close(fd[1]);
+    double onset = 0;
+    assert_int_equal(read(fd[0], &onset, sizeof onset), sizeof onset);
+    close(fd[0]);
+    char line[2048];
+    int divergences = 0;
+    double latency = INFINITY;
+    while (fgets(line, sizeof line, p)) {
+        if (!strstr(line, "{\"run\": \"live\"")) continue; /* the other runs' signs */
+        if (strstr(line, "\"kind\": \"divergence\"") && divergences++ == 0) latency = now() - onset;
+    }
+    pclose(p);
+    int status;
+    waitpid(child, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    printf("watch: divergence reported %.2f s after its first point was written\n", latency);
+    assert_int_equal(divergences, 1);
+    /* one interval (0.2 s) + the detector's window (<= 25 points of 10 ms) + slack */
+    assert_true(latency < 0.2 + 0.25 + 0.75);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(check_json_shape_and_exit_codes),
+        cmocka_unit_test(check_every_run_of_a_logdir),
+        cmocka_unit_test(check_cannot_read),
+        cmocka_unit_test(watch_once_runs_the_alert_command),
+        cmocka_unit_test(watch_reports_a_live_divergence_once_within_the_latency_bound),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -58,6 +58,18 @@ static int lrscope(char *out, size_t n, const char *fmt, ...)
 
 static char out[1 << 16];
 
+/* The first line of <root>/<name>, into line[2048]. */
+static const char *first_line(const char *name, char *line)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", root, name);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, 2048, f));
+    fclose(f);
+    return line;
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -131,13 +143,9 @@ static void check_cannot_read(void **state)
     assert_int_equal(lrscope(out, sizeof out, "check %s/missing", root), 3);
     assert_int_equal(lrscope(out, sizeof out, "check %s/rangetest", root), 3);
     assert_int_equal(lrscope(out, sizeof out, "check --fail-on sometimes %s", root), 3);
-    char path[400], line[400] = "";
-    snprintf(path, sizeof path, "%s/stderr.txt", root);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    assert_non_null(fgets(line, sizeof line, f));
-    fclose(f);
-    assert_string_equal(line, "lrscope: check: --fail-on: expected warning or critical, got 'sometimes'\n");
+    char line[2048];
+    assert_string_equal(first_line("stderr.txt", line),
+                        "lrscope: check: --fail-on: expected warning or critical, got 'sometimes'\n");
 }
 
 static void watch_once_runs_the_alert_command(void **state)
@@ -149,19 +157,9 @@ static void watch_once_runs_the_alert_command(void **state)
                              " echo \"$LRSCOPE_KIND $LRSCOPE_SEVERITY $LRSCOPE_ACTION $LRSCOPE_FACTOR\""
                              " > %s/alert.env'", root, root, root), 2);
     assert_non_null(strstr(out, "{\"run\": \".\", \"kind\": \"divergence\""));
-    char path[400], line[2048] = "";
-    snprintf(path, sizeof path, "%s/alert.env", root);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    assert_non_null(fgets(line, sizeof line, f));
-    fclose(f);
-    assert_string_equal(line, "divergence critical reduce_lr 0.1\n");
-    snprintf(path, sizeof path, "%s/alert.json", root);
-    f = fopen(path, "r");
-    assert_non_null(f);
-    assert_non_null(fgets(line, sizeof line, f));
-    fclose(f);
-    assert_non_null(strstr(line, "{\"run\": \".\", \"kind\": \"divergence\", \"tag\": \"Loss/train\""));
+    char line[2048];
+    assert_string_equal(first_line("alert.env", line), "divergence critical reduce_lr 0.1\n");
+    assert_non_null(strstr(first_line("alert.json", line), "{\"run\": \".\", \"kind\": \"divergence\", \"tag\": \"Loss/train\""));
 }
 
 static double now(void)

@@ -118,7 +118,8 @@ int main(int argc, char **argv)
         status = system(cmd);
         best = fmin(best, now() - t);
     }
-    nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (getenv("BENCH_KEEP")) printf("kept %s\n", root);
+    else nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     double mb = (double)total_bytes / 1e6;
     printf("%-28s %10s %10s %10s %10s\n", "logdir", "MB", "seconds", "runs/s", "MB/s");
     printf("%5d runs x %5ld steps x 3 %10.1f %10.3f %10.0f %10.1f\n", runs, steps, mb, best,

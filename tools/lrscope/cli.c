@@ -51,6 +51,24 @@ int cli_parse_int64(const char *flag, const char *text, int64_t min, int64_t max
     return 0;
 }
 
+int cli_is_flag(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
+}
+
+const char *cli_flag_value(const char *cmd, int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (*i + 1 >= argc) {
+        cli_error(CLI_USAGE, "%s: %s: expected a value", cmd, name);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
 void json_string(FILE *f, const char *s)
 {
     fputc('"', f);

@@ -19,6 +19,12 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_parse_double(const char *flag, const char *text, double *out);
 int cli_parse_int64(const char *flag, const char *text, int64_t min, int64_t max, int64_t *out);
 
+/* Long flags, written "--name value" or "--name=value". cli_is_flag tells whether arg is
+ * the flag name; cli_flag_value returns its value (advancing *i past a separate value), or
+ * prints "lrscope: CMD: --name: expected a value" and returns NULL. */
+int cli_is_flag(const char *arg, const char *name);
+const char *cli_flag_value(const char *cmd, int argc, char **argv, int *i, const char *name);
+
 /* JSON output. Non-finite numbers become the strings "NaN", "Infinity", "-Infinity". */
 void json_string(FILE *f, const char *s);
 void json_double(FILE *f, double v); /* shortest text that reads back as the same double */

@@ -1,0 +1,120 @@
+/* The trial handle an objective sees: its point and folder, the warning-sign monitor fed
+ * per step, and reports that the runner answers (directly, or through a worker's pipes). */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "run_internal.h"
+#include "status_internal.h"
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* A restarted trial starts from an empty folder, so TensorBoard shows one clean curve. */
+static int fresh_dir(const char *dir)
+{
+    if (access(dir, F_OK) == 0 && nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        return lrs_fail(lrs_status_from_errno(errno), "%s: cannot empty: %s", dir, strerror(errno));
+    if (mkdir(dir, 0777) != 0)
+        return lrs_fail(lrs_status_from_errno(errno), "%s: %s", dir, strerror(errno));
+    return LRS_OK;
+}
+
+int trial_prepare(lrs_trial *t, lrs_study *st, int id, const lrs_point *p, double max_epochs, int threads)
+{
+    memset(t, 0, sizeof *t);
+    t->id = id;
+    t->point = *p;
+    t->space = st->space;
+    t->opt = &st->opt;
+    t->st = st;
+    t->max_epochs = max_epochs;
+    t->threads = threads < 1 ? 1 : threads;
+    t->to_parent = t->from_parent = -1;
+    snprintf(t->dir, sizeof t->dir, "%s/trial-%04d", st->dir, id);
+    int rc = fresh_dir(t->dir);
+    if (rc == LRS_OK && st->opt.prune_signs)
+        rc = lrs_monitor_open(&t->monitor, NULL);
+    return rc;
+}
+
+void trial_release(lrs_trial *t)
+{
+    lrs_monitor_close(t->monitor);
+    t->monitor = NULL;
+}
+
+int lrs_trial_id(const lrs_trial *t) { return t->id; }
+const lrs_point *lrs_trial_point(const lrs_trial *t) { return &t->point; }
+const lrs_space *lrs_trial_space(const lrs_trial *t) { return t->space; }
+const char *lrs_trial_dir(const lrs_trial *t) { return t->dir; }
+double lrs_trial_max_epochs(const lrs_trial *t) { return t->max_epochs; }
+int lrs_trial_threads(const lrs_trial *t) { return t->threads; }
+
+double lrs_trial_next_report(const lrs_trial *t)
+{
+    double next = floor(t->last_epoch + 1e-9) + 1;
+    if (t->opt->asha)
+        for (int k = 0; k < 64; k++) {
+            double r = tune_rung_epoch(t->opt, k);
+            if (r > t->last_epoch + 1e-9) {
+                next = r < next ? r : next;
+                break;
+            }
+        }
+    return next < t->max_epochs ? next : t->max_epochs;
+}
+
+static void note(lrs_trial *t, const lrs_sign *s)
+{
+    size_t used = strlen(t->notes);
+    snprintf(t->notes + used, sizeof t->notes - used, "%s%s at step %lld", used ? "; " : "",
+             lrs_sign_kind_name(s->kind), (long long)s->start_step);
+}
+
+int lrs_trial_observe(lrs_trial *t, int64_t step, double loss, double lr)
+{
+    if (!t->monitor)
+        return LRS_OK;
+    lrs_monitor_feed(t->monitor, LRS_ROLE_LR, step, lr);
+    lrs_monitor_feed(t->monitor, LRS_ROLE_LOSS, step, loss);
+    lrs_sign s;
+    while (lrs_monitor_next_sign(t->monitor, &s)) {
+        if (s.kind == LRS_SIGN_NAN || s.kind == LRS_SIGN_DIVERGENCE) {
+            note(t, &s);
+            t->sign_stopped = 1;
+        } else if (s.kind == LRS_SIGN_OSCILLATION || s.kind == LRS_SIGN_PLATEAU) {
+            note(t, &s);
+            t->penalty += t->opt->sign_penalty;
+        }
+    }
+    return t->sign_stopped ? LRS_ERR_STOPPED : LRS_OK;
+}
+
+/* Worker side: the report crosses the pipe, the parent answers one byte. */
+static int report_to_parent(lrs_trial *t, double epoch, double value, double score)
+{
+    run_msg m = {.kind = RUN_MSG_REPORT, .epoch = epoch, .value = value, .score = score};
+    char answer = 's';
+    if (write(t->to_parent, &m, sizeof m) != (ssize_t)sizeof m || read(t->from_parent, &answer, 1) != 1)
+        return lrs_fail(LRS_ERR_IO, "trial %d: lost the parent process", t->id);
+    return answer == 'c' ? LRS_OK : LRS_ERR_STOPPED;
+}
+
+int lrs_trial_report(lrs_trial *t, double epoch, double value)
+{
+    t->last_epoch = epoch;
+    double score = value - t->penalty;
+    if (t->to_parent >= 0)
+        return report_to_parent(t, epoch, value, score);
+    return run_decide(t->st, t->slot, epoch, value, score);
+}

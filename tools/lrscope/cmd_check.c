@@ -5,13 +5,14 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "sign_print.h"
+#include "report.h"
 
 #define CHECK_MAX_SIGNS 64
 
 typedef struct check_args {
     const char *tag_glob;
     int json;
+    int markdown;
     lrs_severity fail_on;
     int64_t total_steps;
     char **paths;
@@ -19,12 +20,13 @@ typedef struct check_args {
 } check_args;
 
 static const char usage[] =
-    "usage: lrscope check LOGDIR... [--tag GLOB] [--json] [--fail-on warning|critical]\n"
-    "                     [--total-steps N]\n"
+    "usage: lrscope check LOGDIR... [--tag GLOB] [--json | --format human|json|markdown]\n"
+    "                     [--fail-on warning|critical] [--total-steps N]\n"
     "  LOGDIR         an event file, a run folder or a logdir tree: every run is checked\n"
     "  --tag          the loss is the first scalar tag matching this pattern (default: by\n"
     "                 name: loss, train/loss, Loss/train, train_loss, ...; never find/*)\n"
     "  --json         {\"runs\": [{\"run\", \"verdict\", \"loss_tag\", \"signs\": [...]}]}\n"
+    "  --format       markdown: a heading and a table of signs per run (CI job summaries)\n"
     "  --fail-on      warning (default): exit 1 on a warning, 2 on a critical sign;\n"
     "                 critical: warnings exit 0\n"
     "  --total-steps  expected length of the runs (judges `slow` against it)\n"
@@ -45,6 +47,13 @@ static int parse_args(int argc, char **argv, check_args *a)
                 return SIGNS_EXIT_UNREADABLE;
         } else if (!strcmp(arg, "--json")) {
             a->json = 1;
+        } else if (signs_is_flag(arg, "--format")) {
+            if (!(v = signs_flag_value("check", argc, argv, &i, "--format"))) return SIGNS_EXIT_UNREADABLE;
+            a->json = !strcmp(v, "json");
+            a->markdown = !strcmp(v, "markdown");
+            if (strcmp(v, "human") && !a->json && !a->markdown)
+                return cli_error(SIGNS_EXIT_UNREADABLE,
+                                 "check: --format: expected human, json or markdown, got '%s'", v);
         } else if (signs_is_flag(arg, "--fail-on")) {
             if (!(v = signs_flag_value("check", argc, argv, &i, "--fail-on")))
                 return SIGNS_EXIT_UNREADABLE;
@@ -73,15 +82,14 @@ typedef struct check_totals {
     int printed;                     /* JSON runs printed so far (for commas) */
 } check_totals;
 
-static const char *verdict_name(int worst)
-{
-    return worst >= LRS_SEVERITY_CRITICAL ? "critical" : worst >= LRS_SEVERITY_WARNING ? "warning" : "ok";
-}
-
 static void print_run(const check_args *a, check_totals *t, const char *name, const run_series *rs,
                       const lrs_sign *signs, int n, int worst)
 {
     const lrs_series *loss = rs->role[LRS_ROLE_LOSS];
+    if (a->markdown) {
+        check_markdown_run(stdout, name, rs, signs, n, worst);
+        return;
+    }
     if (a->json) {
         fputs(t->printed++ ? ",\n  {\"run\": " : "\n  {\"run\": ", stdout);
         json_string(stdout, name);
@@ -110,23 +118,10 @@ static void check_run(lrs_monitor *m, const check_args *a, check_totals *t, cons
                       const char *name)
 {
     run_series rs;
-    run_series_pick(run, a->tag_glob, &rs);
     lrs_sign signs[CHECK_MAX_SIGNS];
-    int n = 0, worst = -1;
+    int n, worst = run_verdict(m, run, a->tag_glob, &rs, signs, CHECK_MAX_SIGNS, &n);
     t->runs++;
-    if (rs.role[LRS_ROLE_LOSS]) {
-        t->runs_with_loss++;
-        lrs_monitor_reset(m);
-        for (int r = 0; r < LRS_ROLE_COUNT; r++)
-            if (rs.role[r]) lrs_monitor_set_tag(m, (lrs_role)r, lrs_series_tag(rs.role[r]));
-        size_t from[LRS_ROLE_COUNT] = {0};
-        run_series_feed(m, &rs, from);
-        lrs_monitor_finish(m);
-        while (n < CHECK_MAX_SIGNS && lrs_monitor_next_sign(m, &signs[n])) {
-            if ((int)signs[n].severity > worst) worst = (int)signs[n].severity;
-            n++;
-        }
-    }
+    if (rs.role[LRS_ROLE_LOSS]) t->runs_with_loss++;
     if (worst > t->worst) t->worst = worst;
     print_run(a, t, name, &rs, signs, n, worst);
 }
@@ -174,8 +169,10 @@ int cmd_check(int argc, char **argv)
     }
     check_totals t = {.worst = -1};
     if (a.json) fputs("{\"runs\": [", stdout);
+    if (a.markdown) check_markdown_begin(stdout);
     for (int i = 0; i < a.n_paths && !rc; i++) rc = check_path(m, &a, &t, a.paths[i]);
     if (a.json) fputs(t.printed ? "\n]}\n" : "]}\n", stdout);
+    if (a.markdown && !rc) check_markdown_end(stdout, t.runs, t.worst);
     lrs_monitor_close(m);
     free(a.paths);
     if (rc) return rc;

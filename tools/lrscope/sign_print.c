@@ -99,7 +99,7 @@ void sparkline(FILE *f, const lrs_series *s, int64_t start, int64_t end, int wid
     }
 }
 
-static void print_suggestion(FILE *f, const lrs_sign *s)
+void sign_print_suggestion(FILE *f, const lrs_sign *s)
 {
     switch (s->action) {
     case LRS_ACTION_REDUCE_LR: fprintf(f, "reduce the LR x%g", s->factor); break;
@@ -120,7 +120,7 @@ void sign_print_human(FILE *f, const lrs_sign *s, const lrs_series *series)
         fputs("  ", f);
     }
     fputs("suggestion: ", f);
-    print_suggestion(f, s);
+    sign_print_suggestion(f, s);
     fputc('\n', f);
 }
 

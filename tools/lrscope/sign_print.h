@@ -30,6 +30,9 @@ void sign_print_json(FILE *f, const char *run, const lrs_sign *s);
  * the sign's steps and the suggestion. series may be NULL (no sparkline). */
 void sign_print_human(FILE *f, const lrs_sign *s, const lrs_series *series);
 
+/* "reduce the LR x0.1", "raise the LR x2", "stop the run" or "none". */
+void sign_print_suggestion(FILE *f, const lrs_sign *s);
+
 /* ▁▂▃▄▅▆▇█ of the values of s with step in [start, end] (at least 8 points back),
  * at most width characters (buckets keep their largest value). */
 void sparkline(FILE *f, const lrs_series *s, int64_t start, int64_t end, int width);

@@ -1,0 +1,73 @@
+/* What `lrscope report` (one self-contained HTML page) and `lrscope check --format
+ * markdown` share: the verdict of a run, HTML escaping, charts inlined as SVG, and
+ * the sections of the page (training run, range test, study, overlay). */
+#ifndef LRSCOPE_REPORT_H
+#define LRSCOPE_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "plot.h"
+#include "sign_print.h"
+
+#define REPORT_MAX_SIGNS 64
+
+/* ---- verdicts (report_verdict.c), the same as lrscope check's */
+
+/* Picks the run's series (loss_glob as check's --tag, may be NULL), resets m and feeds
+ * them, and takes up to max signs into signs[] (*n of them). Returns the worst
+ * severity, -1 when none (or when there is no loss: rs->role[LRS_ROLE_LOSS] is NULL). */
+int run_verdict(lrs_monitor *m, const lrs_run *run, const char *loss_glob, run_series *rs,
+                lrs_sign *signs, int max, int *n);
+
+/* "ok", "warning", "critical" for a worst severity (-1: ok). */
+const char *verdict_name(int worst);
+
+/* lrscope check --format markdown: a heading, then per run a line with the verdict and
+ * a table of its signs; the summary after the last run. */
+void check_markdown_begin(FILE *f);
+void check_markdown_run(FILE *f, const char *name, const run_series *rs, const lrs_sign *signs, int n,
+                        int worst);
+void check_markdown_end(FILE *f, int runs, int worst);
+
+/* ---- HTML (report_html.c) */
+
+void html_text(FILE *f, const char *s);          /* escaped text or attribute value */
+void html_begin(FILE *f, const char *title);     /* doctype, inline CSS, <body> */
+void html_end(FILE *f);                          /* sorting script, </html> */
+/* The chart as inline SVG inside <figure class="chart">; returns 0 or prints an error. */
+int html_chart(FILE *f, const lrs_plot *p, int width, int height);
+
+/* A scalar series as doubles: x = step, y = value; *x and *y malloc'd (caller frees). */
+int series_xy(const lrs_series *s, double **x, double **y, size_t *n);
+
+/* TensorBoard's smoothing of y[n] (EMA of weight w with debiasing, NaN/Inf skipped:
+ * they stay NaN in out) into out[n]. */
+void smooth_ema(const double *y, size_t n, double w, double *out);
+
+/* ---- sections */
+
+typedef struct report_options {
+    const char *tag_glob; /* check's --tag */
+    int overlay;          /* one loss chart over every training run */
+} report_options;
+
+/* Whether a run is an LR range test (it has find/lr and find/loss or find/smoothed_loss). */
+int is_range_test(const lrs_run *run);
+
+/* <section> of a training run: verdict, signs beside the loss / LR / grad-norm charts
+ * (every sign shaded over its steps). Returns the worst severity as run_verdict. */
+int report_run(FILE *f, lrs_monitor *m, const lrs_run *run, const char *name, const report_options *o);
+
+/* <section> of a range test: loss against LR (log axis) with each suggestion marked. */
+int report_range_test(FILE *f, const lrs_run *run, const char *name);
+
+/* <section> with one smoothed loss line per training run of runs[n]. */
+int report_overlay(FILE *f, const lrs_run *const *runs, const char *const *names, size_t n,
+                   const char *tag_glob);
+
+/* <section> of a study folder (DIR/study.db), or nothing when dir has none. Returns 1
+ * when a study was found. */
+int report_study(FILE *f, const char *dir);
+
+#endif

@@ -1,0 +1,28 @@
+/* The verdict of one run, shared by lrscope check and lrscope report so that both say
+ * the same thing about the same run. */
+#include "report.h"
+
+int run_verdict(lrs_monitor *m, const lrs_run *run, const char *loss_glob, run_series *rs,
+                lrs_sign *signs, int max, int *n)
+{
+    int worst = -1;
+    *n = 0;
+    run_series_pick(run, loss_glob, rs);
+    if (!rs->role[LRS_ROLE_LOSS]) return -1;
+    lrs_monitor_reset(m);
+    for (int r = 0; r < LRS_ROLE_COUNT; r++)
+        if (rs->role[r]) lrs_monitor_set_tag(m, (lrs_role)r, lrs_series_tag(rs->role[r]));
+    size_t from[LRS_ROLE_COUNT] = {0};
+    run_series_feed(m, rs, from);
+    lrs_monitor_finish(m);
+    while (*n < max && lrs_monitor_next_sign(m, &signs[*n])) {
+        if ((int)signs[*n].severity > worst) worst = (int)signs[*n].severity;
+        (*n)++;
+    }
+    return worst;
+}
+
+const char *verdict_name(int worst)
+{
+    return worst >= LRS_SEVERITY_CRITICAL ? "critical" : worst >= LRS_SEVERITY_WARNING ? "warning" : "ok";
+}

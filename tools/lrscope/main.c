@@ -18,6 +18,7 @@ static const command commands[] = {
     {"schedule", cmd_schedule, "print a learning-rate schedule step by step"},
     {"check", cmd_check, "find warning signs (divergence, oscillation, plateau...) in runs"},
     {"watch", cmd_watch, "follow runs being written and raise each new warning sign once"},
+    {"train", cmd_train, "train an MLP, logging loss, LR and accuracy to a TensorBoard logdir"},
 };
 
 static void usage(FILE *f)

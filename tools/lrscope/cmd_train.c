@@ -1,0 +1,283 @@
+/* lrscope train: train an MLP with lib/train, logging to a TensorBoard logdir, with
+ * progress on a terminal, JSON lines with --json, checkpoints and resume. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "train.h"
+
+enum { CLI_NUMERIC = 3 }; /* the loss became NaN or infinite */
+
+static const char usage_text[] =
+    "usage: lrscope train [--data sample|fashion-mnist|PATH] [--model mlp:256] [--optimizer SPEC]\n"
+    "                     [--lr X] [--schedule SPEC] [--epochs N | --steps N] [--batch 128]\n"
+    "                     [--seed 1] [--threads N] [--clip-norm X] [--eval-every N]\n"
+    "                     [--val-split F] [--logdir DIR] [--checkpoint FILE]\n"
+    "                     [--checkpoint-every N] [--resume FILE] [--json]\n"
+    "  defaults: --data sample --model mlp:256 --optimizer sgd:momentum=0.9 --lr 0.1 (sgd)\n"
+    "  or 1e-3 (adam, adamw) --schedule constant --epochs 1 --batch 128 --seed 1, --threads all\n"
+    "  cores, --logdir runs/<date-time>. Exit 3 when the loss becomes NaN or infinite.\n";
+
+typedef struct {
+    lrs_train_config cfg;
+    const char *data, *resume;
+    double val_split;
+    int json, epochs_given;
+    char logdir[64];
+} train_args;
+
+typedef struct {
+    int flag_kind; /* 0 string, 1 double, 2 int64 */
+    const char *name;
+    void *out;
+    int64_t min, max;
+} flag_spec;
+
+/* Parses argv[*i] (and its value) when it is one of the valued flags; 1 when it is not. */
+static int parse_flag(train_args *a, int argc, char **argv, int *i)
+{
+    int64_t epochs = a->cfg.epochs, batch = a->cfg.batch, seed = (int64_t)a->cfg.seed,
+            threads = a->cfg.threads;
+    const flag_spec flags[] = {
+        {0, "--data", &a->data, 0, 0},               {0, "--model", &a->cfg.model, 0, 0},
+        {0, "--optimizer", &a->cfg.optimizer, 0, 0}, {0, "--schedule", &a->cfg.schedule, 0, 0},
+        {0, "--logdir", &a->cfg.logdir, 0, 0},       {0, "--checkpoint", &a->cfg.checkpoint, 0, 0},
+        {0, "--resume", &a->resume, 0, 0},           {1, "--lr", &a->cfg.lr, 0, 0},
+        {1, "--clip-norm", &a->cfg.clip_norm, 0, 0}, {1, "--val-split", &a->val_split, 0, 0},
+        {2, "--epochs", &epochs, 1, 1000000},        {2, "--steps", &a->cfg.steps, 1, INT64_C(1) << 40},
+        {2, "--batch", &batch, 1, 65536},            {2, "--seed", &seed, 0, INT64_MAX},
+        {2, "--threads", &threads, 1, 1024},         {2, "--eval-every", &a->cfg.eval_every, 1, INT64_C(1) << 40},
+        {2, "--checkpoint-every", &a->cfg.checkpoint_every, 1, INT64_C(1) << 40},
+    };
+    for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
+        const flag_spec *f = &flags[k];
+        if (!cli_is_flag(argv[*i], f->name))
+            continue;
+        const char *value = cli_flag_value("train", argc, argv, i, f->name);
+        int rc = value ? 0 : CLI_USAGE;
+        if (rc == 0 && f->flag_kind == 0)
+            *(const char **)f->out = value;
+        else if (rc == 0 && f->flag_kind == 1)
+            rc = cli_parse_double(f->name, value, f->out);
+        else if (rc == 0)
+            rc = cli_parse_int64(f->name, value, f->min, f->max, f->out);
+        a->cfg.epochs = epochs, a->cfg.batch = (int)batch, a->cfg.seed = (uint64_t)seed;
+        a->cfg.threads = (int)threads;
+        a->epochs_given |= !strcmp(f->name, "--epochs");
+        return rc;
+    }
+    return cli_error(CLI_USAGE, "train: unknown flag '%s' (see --help)", argv[*i]);
+}
+
+/* Each spec on its own, so that an error names its flag. */
+static int check_specs(const lrs_train_config *c)
+{
+    lrs_mlp *m = NULL;
+    lrs_optim *o = NULL;
+    lrs_schedule *s = NULL;
+    int rc = 0;
+    if (lrs_mlp_create(&m, c->model, 1, 2, 1, 0) != LRS_OK)
+        rc = cli_error(CLI_USAGE, "--model %s: %s", c->model, lrs_errmsg());
+    else if (lrs_optim_create(&o, c->optimizer, 1) != LRS_OK)
+        rc = cli_error(CLI_USAGE, "--optimizer %s: %s", c->optimizer, lrs_errmsg());
+    else if (/* the trainer fills in a missing length, see train.h */
+             lrs_schedule_parse(&s, c->schedule, c->lr > 0 ? c->lr : 0.1) != LRS_OK &&
+             !strstr(lrs_errmsg(), "needs steps=") && !strstr(lrs_errmsg(), "needs T="))
+        rc = cli_error(CLI_USAGE, "--schedule %s: %s", c->schedule, lrs_errmsg());
+    lrs_schedule_free(s);
+    lrs_optim_free(o);
+    lrs_mlp_free(m);
+    return rc;
+}
+
+static int check_args(train_args *a)
+{
+    if (a->epochs_given && a->cfg.steps > 0)
+        return cli_error(CLI_USAGE, "train: give --epochs or --steps, not both");
+    if (!(a->cfg.lr > 0) && a->cfg.lr != 0)
+        return cli_error(CLI_USAGE, "--lr: expected a positive learning rate, got %g", a->cfg.lr);
+    if (a->cfg.clip_norm < 0)
+        return cli_error(CLI_USAGE, "--clip-norm: expected a norm >= 0, got %g", a->cfg.clip_norm);
+    if (!(a->val_split >= 0 && a->val_split < 1))
+        return cli_error(CLI_USAGE, "--val-split: expected a fraction in [0, 1), got %g", a->val_split);
+    if (!a->cfg.logdir) {
+        time_t now = time(NULL);
+        strftime(a->logdir, sizeof a->logdir, "runs/%Y%m%d-%H%M%S", localtime(&now));
+        a->cfg.logdir = a->logdir;
+    }
+    a->cfg.data_label = a->data;
+    a->cfg.val_split = a->val_split;
+    return check_specs(&a->cfg);
+}
+
+static int parse_args(int argc, char **argv, train_args *a)
+{
+    lrs_train_config_init(&a->cfg);
+    a->data = "sample";
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            fputs(usage_text, stdout);
+            return -1;
+        }
+        if (!strcmp(arg, "--json")) {
+            a->json = 1;
+            continue;
+        }
+        if (strncmp(arg, "--", 2))
+            return cli_error(CLI_USAGE, "train: unexpected argument '%s' (flags only, see --help)", arg);
+        int rc = parse_flag(a, argc, argv, &i);
+        if (rc)
+            return rc;
+    }
+    return check_args(a);
+}
+
+static int open_data(const train_args *a, lrs_dataset **ds)
+{
+    if (lrs_dataset_open(ds, a->data, NULL) != LRS_OK) {
+        if (!strcmp(a->data, "fashion-mnist"))
+            return cli_error(CLI_FAILED, "--data fashion-mnist: %s (install Debian's "
+                             "dataset-fashion-mnist: scripts/setup.sh fashion-mnist)", lrs_errmsg());
+        return cli_error(CLI_FAILED, "--data %s: %s", a->data, lrs_errmsg());
+    }
+    if (a->val_split > 0 && lrs_dataset_val_split(*ds, a->val_split, a->cfg.seed) != LRS_OK)
+        return cli_error(CLI_USAGE, "--val-split %g: %s", a->val_split, lrs_errmsg());
+    return 0;
+}
+
+/* Progress on a terminal: a live line, redrawn at most 5 times a second, and a line per epoch. */
+typedef struct {
+    const train_args *args;
+    double start, last_draw;
+    int tty;
+} progress;
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int on_step(void *ctx, lrs_trainer *t, const lrs_step_info *s)
+{
+    progress *p = ctx;
+    double now = wall_now();
+    if (!p->tty || now - p->last_draw < 0.2)
+        return LRS_OK;
+    p->last_draw = now;
+    lrs_train_result r;
+    lrs_trainer_result(t, &r);
+    int64_t spe = lrs_trainer_steps_per_epoch(t), total = lrs_trainer_total_steps(t);
+    double eta = r.samples_per_sec > 0
+                     ? (double)(total - s->step - 1) * p->args->cfg.batch / r.samples_per_sec : 0;
+    fprintf(stderr, "\repoch %" PRId64 "/%" PRId64 " step %" PRId64 "/%" PRId64
+                    " loss %.4f lr %.4g %.0f samples/s ETA %d:%02d   ",
+            s->epoch + 1, (total + spe - 1) / spe, s->step + 1, total, s->loss, s->lr,
+            r.samples_per_sec, (int)eta / 60, (int)eta % 60);
+    fflush(stderr);
+    return LRS_OK;
+}
+
+static int on_eval(void *ctx, lrs_trainer *t, const lrs_eval_info *e)
+{
+    progress *p = ctx;
+    (void)t;
+    if (!p->args->json)
+        return LRS_OK;
+    printf("{\"event\":\"eval\",\"epoch\":%" PRId64 ",\"step\":%" PRId64 ",\"val_loss\":", e->epoch + 1,
+           e->step);
+    json_double(stdout, e->val_loss);
+    fputs(",\"val_accuracy\":", stdout);
+    json_double(stdout, e->val_accuracy);
+    fputs(",\"lr\":", stdout);
+    json_double(stdout, e->lr);
+    fputs("}\n", stdout);
+    fflush(stdout);
+    return LRS_OK;
+}
+
+static int on_epoch(void *ctx, lrs_trainer *t, const lrs_epoch_info *e)
+{
+    progress *p = ctx;
+    if (!p->tty)
+        return LRS_OK;
+    lrs_train_result r;
+    lrs_trainer_result(t, &r);
+    fprintf(stderr, "\repoch %" PRId64 " step %" PRId64 " loss %.4f val_loss %.4f val_accuracy %.4f "
+                    "%.0f samples/s %.1f s          \n",
+            e->epoch + 1, e->step + 1, e->train_loss, r.val_loss, r.val_accuracy, e->samples_per_sec,
+            wall_now() - p->start);
+    return LRS_OK;
+}
+
+static void print_done(const train_args *a, lrs_trainer *t)
+{
+    lrs_train_result r;
+    lrs_trainer_result(t, &r);
+    double test_loss = NAN, test_accuracy = NAN;
+    lrs_trainer_evaluate(t, LRS_SPLIT_TEST, &test_loss, &test_accuracy);
+    if (!a->json) {
+        printf("done: %" PRId64 " steps, %.2f epochs, train loss %.4f, val loss %.4f, val accuracy %.4f, "
+               "test accuracy %.4f, %.1f s, %.0f samples/s, logdir %s\n",
+               r.steps, r.epochs, r.train_loss, r.val_loss, r.val_accuracy, test_accuracy, r.seconds,
+               r.samples_per_sec, a->cfg.logdir);
+        return;
+    }
+    const char *keys[] = {"epochs", "train_loss", "val_loss", "val_accuracy", "test_accuracy", "seconds",
+                          "samples_per_sec"};
+    double values[] = {r.epochs, r.train_loss, r.val_loss, r.val_accuracy, test_accuracy, r.seconds,
+                       r.samples_per_sec};
+    printf("{\"event\":\"done\",\"steps\":%" PRId64, r.steps);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        printf(",\"%s\":", keys[i]);
+        json_double(stdout, values[i]);
+    }
+    fputs(",\"logdir\":", stdout);
+    json_string(stdout, a->cfg.logdir);
+    fputs("}\n", stdout);
+}
+
+static int train(const train_args *a, lrs_dataset *ds)
+{
+    lrs_trainer *t;
+    if (lrs_trainer_create(&t, ds, &a->cfg) != LRS_OK)
+        return cli_error(CLI_USAGE, "train: %s", lrs_errmsg());
+    if (a->resume && lrs_trainer_load(t, a->resume) != LRS_OK) {
+        lrs_trainer_free(t);
+        return cli_error(CLI_FAILED, "--resume: %s", lrs_errmsg());
+    }
+    progress p = {a, wall_now(), 0, cli_is_tty(stderr) && !a->json};
+    lrs_train_hooks hooks = {on_step, on_eval, on_epoch, &p};
+    lrs_trainer_set_hooks(t, &hooks);
+    if (!a->json)
+        fprintf(stderr, "lrscope: logging to %s\n", a->cfg.logdir);
+    int rc = lrs_trainer_run(t, 0), status = CLI_OK;
+    if (rc == LRS_ERR_NUMERIC)
+        status = cli_error(CLI_NUMERIC, "train: %s", lrs_errmsg());
+    else if (rc != LRS_OK)
+        status = cli_error(CLI_FAILED, "train: %s", lrs_errmsg());
+    else
+        print_done(a, t);
+    lrs_trainer_free(t);
+    return status;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    train_args a = {0};
+    int rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    lrs_dataset *ds = NULL;
+    if ((rc = open_data(&a, &ds)) == 0)
+        rc = train(&a, ds);
+    lrs_dataset_close(ds);
+    return rc;
+}

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cmd_train.h"
 #include "commands.h"
 #include "train.h"
 
@@ -138,16 +139,16 @@ static int parse_args(int argc, char **argv, train_args *a)
     return check_args(a);
 }
 
-static int open_data(const train_args *a, lrs_dataset **ds)
+int train_open_data(const char *data, double val_split, uint64_t seed, lrs_dataset **ds)
 {
-    if (lrs_dataset_open(ds, a->data, NULL) != LRS_OK) {
-        if (!strcmp(a->data, "fashion-mnist"))
+    if (lrs_dataset_open(ds, data, NULL) != LRS_OK) {
+        if (!strcmp(data, "fashion-mnist"))
             return cli_error(CLI_FAILED, "--data fashion-mnist: %s (install Debian's "
                              "dataset-fashion-mnist: scripts/setup.sh fashion-mnist)", lrs_errmsg());
-        return cli_error(CLI_FAILED, "--data %s: %s", a->data, lrs_errmsg());
+        return cli_error(CLI_FAILED, "--data %s: %s", data, lrs_errmsg());
     }
-    if (a->val_split > 0 && lrs_dataset_val_split(*ds, a->val_split, a->cfg.seed) != LRS_OK)
-        return cli_error(CLI_USAGE, "--val-split %g: %s", a->val_split, lrs_errmsg());
+    if (val_split > 0 && lrs_dataset_val_split(*ds, val_split, seed) != LRS_OK)
+        return cli_error(CLI_USAGE, "--val-split %g: %s", val_split, lrs_errmsg());
     return 0;
 }
 
@@ -276,7 +277,7 @@ int cmd_train(int argc, char **argv)
     if (rc)
         return rc < 0 ? CLI_OK : rc;
     lrs_dataset *ds = NULL;
-    if ((rc = open_data(&a, &ds)) == 0)
+    if ((rc = train_open_data(a.data, a.val_split, a.cfg.seed, &ds)) == 0)
         rc = train(&a, ds);
     lrs_dataset_close(ds);
     return rc;

@@ -78,7 +78,7 @@ static void note(lrs_trial *t, const lrs_sign *s)
 {
     size_t used = strlen(t->notes);
     snprintf(t->notes + used, sizeof t->notes - used, "%s%s at step %lld", used ? "; " : "",
-             lrs_sign_kind_name(s->kind), (long long)s->start_step);
+             lrs_sign_kind_name(s->kind), (long long)s->end_step);
 }
 
 int lrs_trial_observe(lrs_trial *t, int64_t step, double loss, double lr)

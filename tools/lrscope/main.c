@@ -19,6 +19,7 @@ static const command commands[] = {
     {"check", cmd_check, "find warning signs (divergence, oscillation, plateau...) in runs"},
     {"watch", cmd_watch, "follow runs being written and raise each new warning sign once"},
     {"train", cmd_train, "train an MLP, logging loss, LR and accuracy to a TensorBoard logdir"},
+    {"tune", cmd_tune, "search learning rates and other train flags (random, grid, ASHA, TPE)"},
 };
 
 static void usage(FILE *f)

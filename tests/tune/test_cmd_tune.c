@@ -1,0 +1,183 @@
+/* `lrscope tune` through the built binary (LRS_BIN; skipped when it is not built), with
+ * the real trainer on the embedded sample: the --show --json document, a diverging trial
+ * pruned, a bad space, and a search killed and resumed. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "testutil.h"
+
+static char tmp[256];
+
+static const char *binary(void)
+{
+    const char *bin = getenv("LRS_BIN");
+    if (!bin || access(bin, X_OK) != 0)
+        skip();
+    return bin;
+}
+
+/* Runs `lrscope ARGS`, returns its exit status; stdout lands in out, stderr in err. */
+static int run(const char *args, char *out, size_t out_n, char *err, size_t err_n)
+{
+    char cmd[4096], path[300];
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/out' 2>'%s/err'", binary(), args, tmp, tmp);
+    int status = system(cmd);
+    const char *names[2] = {"out", "err"};
+    char *bufs[2] = {out, err};
+    size_t sizes[2] = {out_n, err_n};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", tmp, names[i]);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        size_t n = fread(bufs[i], 1, sizes[i] - 1, f);
+        bufs[i][n] = '\0';
+        fclose(f);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The --show --json document of study dir, parsed. */
+static cJSON *show(const char *dir)
+{
+    static char out[65536], err[4096];
+    char args[1500];
+    snprintf(args, sizeof args, "tune --study '%s' --show --json", dir);
+    assert_int_equal(run(args, out, sizeof out, err, sizeof err), 0);
+    cJSON *doc = cJSON_Parse(out);
+    assert_non_null(doc);
+    return doc;
+}
+
+static void show_json_has_the_documented_shape(void **state)
+{
+    (void)state;
+    char out[16384], err[4096], args[1024];
+    snprintf(args, sizeof args, "tune --study '%s/s' --space 'lr=log(1e-3,0.3);optimizer=sgd:momentum=0.9|adam' "
+             "--trials 4 --epochs 1 --seed 3 --threads 1", tmp);
+    assert_int_equal(run(args, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(out, "4 trials:"));
+    snprintf(args, sizeof args, "%s/s", tmp);
+    cJSON *doc = show(args), *trials = cJSON_GetObjectItem(doc, "trials"), *best = cJSON_GetObjectItem(doc, "best");
+    assert_int_equal(cJSON_GetArraySize(trials), 4);
+    double best_value = -1;
+    int ids = 0;
+    for (cJSON *t = trials->child; t; t = t->next) {
+        const char *status = cJSON_GetStringValue(cJSON_GetObjectItem(t, "status"));
+        assert_non_null(status);
+        assert_true(!strcmp(status, "complete") || !strcmp(status, "pruned"));
+        cJSON *value = cJSON_GetObjectItem(t, "value"), *params = cJSON_GetObjectItem(t, "params");
+        assert_true(cJSON_IsNumber(value) || cJSON_IsNull(value));
+        if (cJSON_IsNumber(value) && value->valuedouble > best_value)
+            best_value = value->valuedouble;
+        if (cJSON_IsNumber(value))
+            assert_true(value->valuedouble > 0.1 && value->valuedouble <= 1);
+        assert_true(cJSON_IsNumber(cJSON_GetObjectItem(t, "epochs")));
+        assert_true(cJSON_IsString(cJSON_GetObjectItem(t, "reason")));
+        double lr = cJSON_GetObjectItem(params, "lr")->valuedouble;
+        assert_true(lr >= 1e-3 && lr <= 0.3);
+        assert_true(cJSON_IsString(cJSON_GetObjectItem(params, "optimizer")));
+        ids |= 1 << (int)cJSON_GetObjectItem(t, "trial")->valuedouble;
+    }
+    assert_int_equal(ids, 0xf);
+    assert_true(cJSON_GetObjectItem(best, "value")->valuedouble == best_value);
+    assert_true(cJSON_GetObjectItem(best, "trial")->valuedouble == trials->child->child->valuedouble);
+    cJSON_Delete(doc);
+    /* The study is there: creating it again is refused. */
+    snprintf(args, sizeof args, "tune --study '%s/s' --space 'lr=log(1e-3,0.3)'", tmp);
+    assert_int_equal(run(args, out, sizeof out, err, sizeof err), 1);
+    assert_non_null(strstr(err, "already holds a study"));
+}
+
+static void a_diverging_trial_is_pruned_with_its_reason(void **state)
+{
+    (void)state;
+    char out[16384], err[4096], args[1024];
+    snprintf(args, sizeof args, "tune --study '%s/d' --space 'lr=50|0.05' --strategy grid --epochs 1 --threads 1", tmp);
+    assert_int_equal(run(args, out, sizeof out, err, sizeof err), 0);
+    snprintf(args, sizeof args, "%s/d", tmp);
+    cJSON *doc = show(args), *trials = cJSON_GetObjectItem(doc, "trials");
+    cJSON *first = cJSON_GetArrayItem(trials, 0), *second = cJSON_GetArrayItem(trials, 1);
+    assert_int_equal((int)cJSON_GetObjectItem(first, "trial")->valuedouble, 1);
+    assert_string_equal(cJSON_GetObjectItem(first, "status")->valuestring, "complete");
+    assert_int_equal((int)cJSON_GetObjectItem(second, "trial")->valuedouble, 0);
+    assert_string_equal(cJSON_GetObjectItem(second, "status")->valuestring, "pruned");
+    const char *reason = cJSON_GetObjectItem(second, "reason")->valuestring;
+    assert_true(strstr(reason, "divergence at step") || strstr(reason, "nan at step"));
+    assert_true(cJSON_GetObjectItem(second, "epochs")->valuedouble < 1);
+    cJSON_Delete(doc);
+}
+
+static void bad_space_is_one_line_naming_the_column(void **state)
+{
+    (void)state;
+    char out[1024], err[1024];
+    assert_int_equal(run("tune --space 'lr=log(1e-5,1);lrate=1|2'", out, sizeof out, err, sizeof err), 2);
+    assert_string_equal(err, "lrscope: --space: space: column 16: unknown parameter 'lrate' (expected one of lr, "
+                             "optimizer, schedule, batch, wd, momentum, model, clip)\n");
+    assert_int_equal(run("tune --space 'lr=log(1e-5,1)' --strategy hyperband", out, sizeof out, err, sizeof err), 2);
+    assert_string_equal(err, "lrscope: --strategy hyperband: expected random, grid, asha, tpe or tpe+asha\n");
+    assert_int_equal(run("tune --show", out, sizeof out, err, sizeof err), 2);
+}
+
+static void killed_search_resumes_without_loss_or_repeat(void **state)
+{
+    (void)state;
+    char out[16384], err[4096], cmd[2048], dir[300];
+    snprintf(dir, sizeof dir, "%s/k", tmp);
+    snprintf(cmd, sizeof cmd, "exec '%s' tune --study '%s' --space 'lr=log(1e-3,0.3);batch=32|64' --trials 6 "
+             "--epochs 2 --strategy tpe --startup 2 --seed 4 --threads 1 >/dev/null 2>&1", binary(), dir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    usleep(300000);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    cJSON *before = show(dir);
+    int complete = 0;
+    for (cJSON *t = cJSON_GetObjectItem(before, "trials")->child; t; t = t->next)
+        complete += !strcmp(cJSON_GetObjectItem(t, "status")->valuestring, "complete");
+    assert_true(complete < 6); /* the kill came mid-search */
+    cJSON_Delete(before);
+    char args[1500];
+    snprintf(args, sizeof args, "tune --study '%s' --resume", dir);
+    assert_int_equal(run(args, out, sizeof out, err, sizeof err), 0);
+    cJSON *doc = show(dir), *trials = cJSON_GetObjectItem(doc, "trials");
+    assert_int_equal(cJSON_GetArraySize(trials), 6);
+    int ids = 0;
+    for (cJSON *t = trials->child; t; t = t->next) {
+        assert_string_equal(cJSON_GetObjectItem(t, "status")->valuestring, "complete");
+        assert_true(cJSON_GetObjectItem(t, "epochs")->valuedouble == 2);
+        ids |= 1 << (int)cJSON_GetObjectItem(t, "trial")->valuedouble;
+    }
+    assert_int_equal(ids, 0x3f);
+    cJSON_Delete(doc);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return test_tmpdir(tmp, sizeof tmp) ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(show_json_has_the_documented_shape),
+        cmocka_unit_test(a_diverging_trial_is_pruned_with_its_reason),
+        cmocka_unit_test(bad_space_is_one_line_naming_the_column),
+        cmocka_unit_test(killed_search_resumes_without_loss_or_repeat),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}

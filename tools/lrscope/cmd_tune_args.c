@@ -1,0 +1,194 @@
+/* lrscope tune's flags: the search's own and the train flags every trial starts from. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cmd_tune.h"
+
+static const char usage_text[] =
+    "usage: lrscope tune --space SPEC [--trials 20] [--budget EPOCHS] [--epochs 1]\n"
+    "                    [--strategy random|grid|asha|tpe|tpe+asha] [--parallel 1] [--study DIR]\n"
+    "                    [--resume] [--seed 0] [--seed-with-find] [--grid-points 3] [--eta 3]\n"
+    "                    [--grace 1] [--startup 10] [train flags...]\n"
+    "       lrscope tune --study DIR --show [--json]\n"
+    "  SPEC: name=log(a,b) | uniform(a,b) | int(a,b) | v1|v2|... joined by ';', names lr,\n"
+    "  optimizer, schedule, batch, wd, momentum, model, clip.\n"
+    "  --epochs: epochs of a trial that is never stopped; --budget: total trial-epochs.\n"
+    "  train flags: --data --model --optimizer --lr --schedule --batch --train-seed --threads\n"
+    "  --clip-norm --val-split (as lrscope train). The value is the last val/accuracy.\n";
+
+/* "asha" and "tpe+asha" are a sampler plus ASHA's early stopping. */
+static int parse_strategy(const char *text, lrs_tune_options *o)
+{
+    char name[32];
+    snprintf(name, sizeof name, "%s", text);
+    char *plus = strstr(name, "+asha");
+    o->asha = plus || !strcmp(name, "asha");
+    if (plus)
+        *plus = '\0';
+    if (!strcmp(name, "asha"))
+        strcpy(name, "random");
+    if (lrs_sampler_parse(name, &o->sampler) != LRS_OK || (plus && plus[5]))
+        return cli_error(CLI_USAGE, "--strategy %s: expected random, grid, asha, tpe or tpe+asha", text);
+    return 0;
+}
+
+typedef struct {
+    int kind; /* 0 string, 1 double, 2 int64 */
+    const char *name;
+    void *out;
+    int64_t min, max;
+} flag_spec;
+
+static int parse_flag(tune_args *a, int argc, char **argv, int *i)
+{
+    int64_t trials = a->opt.trials, parallel = a->parallel, seed = (int64_t)a->opt.seed, points = a->opt.grid_points,
+            startup = a->opt.n_startup, batch = a->cfg.batch, train_seed = (int64_t)a->cfg.seed,
+            threads = a->cfg.threads;
+    const char *strategy = NULL;
+    const flag_spec flags[] = {
+        {0, "--space", &a->space, 0, 0},           {0, "--study", &a->study, 0, 0},
+        {0, "--strategy", &strategy, 0, 0},        {1, "--budget", &a->opt.budget, 0, 0},
+        {1, "--epochs", &a->opt.max_epochs, 0, 0}, {1, "--eta", &a->opt.eta, 0, 0},
+        {1, "--grace", &a->opt.grace, 0, 0},       {2, "--trials", &trials, 1, 1000000},
+        {2, "--parallel", &parallel, 1, 64},       {2, "--seed", &seed, 0, INT64_MAX},
+        {2, "--grid-points", &points, 1, 1000},    {2, "--startup", &startup, 0, 1000000},
+        {0, "--data", &a->data, 0, 0},             {0, "--model", &a->cfg.model, 0, 0},
+        {0, "--optimizer", &a->cfg.optimizer, 0, 0}, {0, "--schedule", &a->cfg.schedule, 0, 0},
+        {1, "--lr", &a->cfg.lr, 0, 0},             {1, "--clip-norm", &a->cfg.clip_norm, 0, 0},
+        {1, "--val-split", &a->val_split, 0, 0},   {2, "--batch", &batch, 1, 65536},
+        {2, "--train-seed", &train_seed, 0, INT64_MAX}, {2, "--threads", &threads, 1, 1024},
+    };
+    for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
+        const flag_spec *f = &flags[k];
+        if (!cli_is_flag(argv[*i], f->name))
+            continue;
+        const char *value = cli_flag_value("tune", argc, argv, i, f->name);
+        int rc = value ? 0 : CLI_USAGE;
+        if (rc == 0 && f->kind == 0)
+            *(const char **)f->out = value;
+        else if (rc == 0 && f->kind == 1)
+            rc = cli_parse_double(f->name, value, f->out);
+        else if (rc == 0)
+            rc = cli_parse_int64(f->name, value, f->min, f->max, f->out);
+        a->opt.trials = (int)trials, a->parallel = (int)parallel, a->opt.seed = (uint64_t)seed;
+        a->opt.grid_points = (int)points, a->opt.n_startup = (int)startup, a->cfg.batch = (int)batch;
+        a->cfg.seed = (uint64_t)train_seed, a->cfg.threads = (int)threads;
+        a->threads_given |= !strcmp(f->name, "--threads");
+        if (rc == 0 && strategy)
+            rc = parse_strategy(strategy, &a->opt);
+        return rc;
+    }
+    return cli_error(CLI_USAGE, "tune: unknown flag '%s' (see --help)", argv[*i]);
+}
+
+static int check_args(tune_args *a)
+{
+    const lrs_tune_options *o = &a->opt;
+    if (!(o->budget >= 0))
+        return cli_error(CLI_USAGE, "--budget: expected trial-epochs >= 0, got %g", o->budget);
+    if (!(o->max_epochs > 0))
+        return cli_error(CLI_USAGE, "--epochs: expected epochs > 0, got %g", o->max_epochs);
+    if (!(o->eta > 1))
+        return cli_error(CLI_USAGE, "--eta: expected a reduction factor > 1, got %g", o->eta);
+    if (!(o->grace > 0))
+        return cli_error(CLI_USAGE, "--grace: expected epochs > 0, got %g", o->grace);
+    if (!(a->cfg.lr >= 0))
+        return cli_error(CLI_USAGE, "--lr: expected a positive learning rate, got %g", a->cfg.lr);
+    if (!(a->val_split >= 0 && a->val_split < 1))
+        return cli_error(CLI_USAGE, "--val-split: expected a fraction in [0, 1), got %g", a->val_split);
+    if (!a->study && (a->show || a->resume))
+        return cli_error(CLI_USAGE, "tune: --show and --resume need --study DIR");
+    if (!a->study) {
+        time_t now = time(NULL);
+        strftime(a->study_buf, sizeof a->study_buf, "runs/tune-%Y%m%d-%H%M%S", localtime(&now));
+        a->study = a->study_buf;
+    }
+    if (!a->space && !a->show && !a->resume)
+        return cli_error(CLI_USAGE, "tune: --space SPEC is needed (see --help)");
+    a->cfg.data_label = a->data;
+    a->cfg.val_split = a->val_split;
+    return 0;
+}
+
+static void defaults(tune_args *a)
+{
+    char *saved = a->saved;
+    memset(a, 0, sizeof *a);
+    a->saved = saved;
+    lrs_train_config_init(&a->cfg);
+    lrs_tune_options_init(&a->opt);
+    a->data = "sample";
+    a->parallel = 1;
+}
+
+/* Flags of argv[1..argc) onto a. */
+static int parse_into(int argc, char **argv, tune_args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        int rc = 0;
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            fputs(usage_text, stdout);
+            return -1;
+        }
+        if (!strcmp(arg, "--json"))
+            a->json = 1;
+        else if (!strcmp(arg, "--show"))
+            a->show = 1;
+        else if (!strcmp(arg, "--resume"))
+            a->resume = 1;
+        else if (!strcmp(arg, "--seed-with-find"))
+            a->seed_with_find = 1;
+        else if (strncmp(arg, "--", 2))
+            rc = cli_error(CLI_USAGE, "tune: unexpected argument '%s' (flags only, see --help)", arg);
+        else
+            rc = parse_flag(a, argc, argv, &i);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int tune_parse_args(int argc, char **argv, tune_args *a)
+{
+    defaults(a);
+    int rc = parse_into(argc, argv, a);
+    return rc ? rc : check_args(a);
+}
+
+/* Arguments are kept one per line (none holds a newline: specs are one-line). */
+int tune_save_args(lrs_study *st, int argc, char **argv)
+{
+    size_t n = 1;
+    for (int i = 1; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *text = calloc(n, 1);
+    if (!text)
+        return cli_error(CLI_FAILED, "tune: out of memory");
+    for (int i = 1; i < argc; i++)
+        strcat(strcat(text, argv[i]), "\n");
+    int rc = lrs_study_set_note(st, "args", text);
+    free(text);
+    return rc == LRS_OK ? 0 : cli_error(CLI_FAILED, "tune: %s", lrs_errmsg());
+}
+
+int tune_load_args(lrs_study *st, int argc, char **argv, tune_args *a)
+{
+    a->saved = malloc(65536);
+    if (!a->saved || lrs_study_get_note(st, "args", a->saved, 65536) != LRS_OK)
+        return cli_error(CLI_FAILED, "--resume: %s/study.db holds no arguments: %s", a->study, lrs_errmsg());
+    char *old[512];
+    int n = 0;
+    old[n++] = argv[0];
+    for (char *line = strtok(a->saved, "\n"); line && n < 512; line = strtok(NULL, "\n"))
+        old[n++] = line;
+    defaults(a);
+    int rc = parse_into(n, old, a);
+    if (rc == 0)
+        rc = parse_into(argc, argv, a); /* today's flags win (--parallel, --threads...) */
+    a->show = 0;
+    return rc ? rc : check_args(a);
+}

@@ -2,9 +2,9 @@
  * allocators are interposed here (a symbol of the executable wins over libc's for
  * liblrscope too) and counted on the training thread from the hook of step 2 to the hook
  * of the second-last step, a window holding steps, log writes, evaluations, an epoch end
- * and checkpoints. One OpenBLAS thread: with more, OpenBLAS's threaded sgemm driver
- * (level3_thread.c, built with USE_ALLOC_HEAP in Debian) mallocs its job table on every
- * call, which is OpenBLAS's, not ours. AddressSanitizer owns malloc itself, so under
+ * and checkpoints. One OpenBLAS thread: with more, Debian's OpenBLAS mallocs inside
+ * every threaded sgemm call (a backtrace shows sgemm_thread_tn/nt -> malloc, about 7
+ * calls a step), which is OpenBLAS's doing, not ours. AddressSanitizer owns malloc itself, so under
  * LRS_SANITIZE the test is skipped. */
 #include <setjmp.h>
 #include <stdarg.h>

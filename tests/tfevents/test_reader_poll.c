@@ -336,6 +336,35 @@ static void torn_header_at_the_end_waits(void **state)
     free(intact);
 }
 
+/* A series long enough for its array to leave malloc for its own mapping (4 MiB), then
+ * cut by a restart: the points on both sides of the move are intact. */
+static void long_series_and_restart(void **state)
+{
+    (void)state;
+    enum { STEPS = 200000, RESUME = 150000 };
+    char dir[256];
+    assert_non_null(test_tmpdir(dir, sizeof dir));
+    lrs_writer *w;
+    assert_int_equal(lrs_writer_open(&w, dir, NULL), LRS_OK);
+    for (int64_t s = 0; s < STEPS; s++)
+        assert_int_equal(lrs_writer_add_scalar_at(w, "loss", s, (double)s, 1e9 + (double)s), LRS_OK);
+    for (int64_t s = RESUME; s < RESUME + 10; s++)
+        assert_int_equal(lrs_writer_add_scalar_at(w, "loss", s, -(double)s, 2e9), LRS_OK);
+    char *path = strdup(lrs_writer_path(w));
+    assert_int_equal(lrs_writer_close(w), LRS_OK);
+    lrs_reader *r = open_dir(dir);
+    assert_int_equal(poll_records(r), 1 + STEPS + 10);
+    const lrs_series *s = lrs_run_find(must_run(r, "."), "loss");
+    assert_int_equal(lrs_series_len(s), RESUME + 10);
+    const lrs_scalar *p = lrs_series_scalars(s);
+    for (int64_t k = 0; k < RESUME + 10; k++) {
+        assert_int_equal(p[k].step, k);
+        assert_true(p[k].value == (k < RESUME ? (double)k : -(double)k));
+    }
+    lrs_reader_close(r);
+    remove_tmp(dir, path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +376,7 @@ int main(void)
         cmocka_unit_test(rewritten_file_is_read_again),
         cmocka_unit_test(garbage_between_records_is_skipped),
         cmocka_unit_test(torn_header_at_the_end_waits),
+        cmocka_unit_test(long_series_and_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,7 +82,9 @@ static void draw_bands(const lrs_plot *p, const plot_frame *f, const plot_canvas
         cv->rect(cv->ctx, x0, f->top, x1 - x0, f->bottom - f->top, rgb, 0.16);
         double top[4] = {x0, f->top, x1, f->top};
         cv->line(cv->ctx, top, 2, rgb, 3, 0.9, 0);
-        if (b->label[0]) cv->text(cv->ctx, x0 + 3, f->top + 14, b->label, 11, rgb, -1, 1, 0);
+        int fits = x0 + 3 + plot_text_width(b->label, 11) <= f->right; /* else inside, from the right */
+        if (b->label[0])
+            cv->text(cv->ctx, fits ? x0 + 3 : x1 - 3, f->top + 14, b->label, 11, rgb, fits ? -1 : 1, 1, 0);
         close_group(cv);
     }
 }
@@ -170,7 +172,10 @@ int plot_draw(const lrs_plot *p, double width, double height, const plot_canvas 
     draw_legend(p, &f, cv);
     draw_grid(&f, cv);
     draw_bands(p, &f, cv);
+    /* a little room around the area so dots and lines on its edges stay whole */
+    cv->clip(cv->ctx, f.left - 4, f.top - 4, f.right - f.left + 8, f.bottom - f.top + 8, 1);
     int rc = draw_series(p, &f, cv);
+    cv->clip(cv->ctx, 0, 0, 0, 0, 0);
     if (rc) return rc;
     draw_vlines(p, &f, cv);
     draw_axes(p, &f, cv);

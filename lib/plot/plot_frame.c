@@ -114,8 +114,9 @@ int plot_series_path(const plot_series *s, const plot_frame *f, double **xy, siz
 {
     path out = {0};
     column c = {.index = -1};
-    /* clamp a little outside the area so clipped values still show where they went */
-    double ymin = f->top - 3, ymax = f->bottom + 3;
+    /* values far off the area (a fixed range, a divergence) are pulled in to a few
+     * heights away: the renderers clip, and the lines keep nearly their slope */
+    double h = f->bottom - f->top, ymin = f->top - 4 * h, ymax = f->bottom + 4 * h;
     for (size_t i = 0; i < s->n; i++) {
         if (!plot_usable(s->x[i], f->sx.log) || !plot_usable(s->y[i], f->sy.log)) {
             gap(&c, &out);

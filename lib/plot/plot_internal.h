@@ -104,6 +104,8 @@ typedef struct plot_canvas {
     /* anchor: -1 start, 0 middle, 1 end; baseline at y; rotate: 1 = -90 degrees */
     void (*text)(void *ctx, double x, double y, const char *s, double size, uint32_t rgb,
                  int anchor, int bold, int rotate);
+    /* open: draw only inside the rectangle until the matching close (open = 0) */
+    void (*clip)(void *ctx, double x, double y, double w, double h, int open);
     /* start/end of a group of marks (SVG: <g class=...>), may be NULL */
     void (*group)(void *ctx, const char *cls, int open);
 } plot_canvas;

@@ -71,6 +71,18 @@ static void png_text(void *ctx, double x, double y, const char *s, double size, 
     cairo_restore(cr);
 }
 
+static void png_clip(void *ctx, double x, double y, double w, double h, int open)
+{
+    cairo_t *cr = ctx;
+    if (!open) {
+        cairo_restore(cr);
+        return;
+    }
+    cairo_save(cr);
+    cairo_rectangle(cr, x, y, w, h);
+    cairo_clip(cr);
+}
+
 typedef struct png_out {
     unsigned char *data;
     size_t len, cap;
@@ -103,7 +115,7 @@ int lrs_plot_png(const lrs_plot *p, int width, int height, unsigned char **png, 
     if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
         rc = lrs_fail(LRS_ERR_NOMEM, "lrs_plot_png: cairo: %s", cairo_status_to_string(cairo_status(cr)));
     } else {
-        plot_canvas cv = {cr, png_rect, png_line, png_dot, png_text, NULL};
+        plot_canvas cv = {cr, png_rect, png_line, png_dot, png_text, png_clip, NULL};
         rc = plot_draw(p, width, height, &cv);
     }
     cairo_destroy(cr);

@@ -5,6 +5,10 @@
 
 #include "plot_internal.h"
 
+/* A tick this close to an end of the range (relative) is still drawn: data logged as
+ * float32 puts 1e-7 at 1.0000000117e-7. */
+#define EDGE 1e-6
+
 int plot_usable(double v, int log)
 {
     return isfinite(v) && (!log || v > 0);
@@ -103,8 +107,8 @@ static void add_tick(plot_scale *s, double v, double step)
 static void linear_ticks(plot_scale *s)
 {
     double step = nice_step(s->hi - s->lo, 5);
-    double first = ceil(s->lo / step - 1e-9);
-    for (double k = first; k * step <= s->hi + step * 1e-9 && s->n_ticks < PLOT_MAX_TICKS; k++) {
+    double first = ceil(s->lo / step - EDGE);
+    for (double k = first; k * step <= s->hi + step * EDGE && s->n_ticks < PLOT_MAX_TICKS; k++) {
         double v = k * step;
         if (fabs(v) < step * 1e-9) v = 0;
         add_tick(s, v, step);
@@ -117,12 +121,12 @@ static void log_ticks(plot_scale *s)
     double llo = log10(s->lo), lhi = log10(s->hi);
     int dlo = (int)floor(llo + 1e-9), dhi = (int)floor(lhi + 1e-9);
     int decades = 0;
-    for (int e = dlo; e <= dhi; e++) decades += pow(10, e) >= s->lo * (1 - 1e-9);
+    for (int e = dlo; e <= dhi; e++) decades += pow(10, e) >= s->lo * (1 - EDGE);
     if (decades >= 3) {
         int stride = (decades + 10) / 11; /* at most 11 labels */
         for (int e = dlo; e <= dhi; e++) {
             double v = pow(10, e);
-            if (v >= s->lo * (1 - 1e-9) && v <= s->hi * (1 + 1e-9) && e % stride == 0) add_tick(s, v, v);
+            if (v >= s->lo * (1 - EDGE) && v <= s->hi * (1 + EDGE) && e % stride == 0) add_tick(s, v, v);
         }
         return;
     }
@@ -130,12 +134,12 @@ static void log_ticks(plot_scale *s)
     for (int e = dlo; e <= dhi; e++)
         for (int m = 0; m < 3; m++) {
             double v = mantissa[m] * pow(10, e);
-            if (v >= s->lo * (1 - 1e-9) && v <= s->hi * (1 + 1e-9)) add_tick(s, v, v);
+            if (v >= s->lo * (1 - EDGE) && v <= s->hi * (1 + EDGE)) add_tick(s, v, v);
         }
     if (s->n_ticks >= 3) return;
     s->n_ticks = 0; /* less than a few 1-2-5 marks: plain steps, still placed on the log scale */
     double step = nice_step(s->hi - s->lo, 4);
-    for (double k = ceil(s->lo / step - 1e-9); k * step <= s->hi * (1 + 1e-9); k++)
+    for (double k = ceil(s->lo / step - EDGE); k * step <= s->hi * (1 + EDGE); k++)
         if (k > 0) add_tick(s, k * step, step);
 }
 

@@ -59,6 +59,18 @@ static void svg_text(void *ctx, double x, double y, const char *s, double size, 
     plot_buf_put(b, "</text>\n", 8);
 }
 
+/* A nested <svg> clips to its box without the document-wide ids a clipPath needs
+ * (several charts inlined in one page would share them). */
+static void svg_clip(void *ctx, double x, double y, double w, double h, int open)
+{
+    plot_buf *b = ctx;
+    if (open)
+        plot_buf_printf(b, "<svg x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" viewBox=\"%.1f %.1f %.1f %.1f\" "
+                           "overflow=\"hidden\">\n", x, y, w, h, x, y, w, h);
+    else
+        plot_buf_put(b, "</svg>\n", 7);
+}
+
 static void svg_group(void *ctx, const char *cls, int open)
 {
     plot_buf *b = ctx;
@@ -79,7 +91,7 @@ int lrs_plot_svg(const lrs_plot *p, int width, int height, char **out, size_t *l
                     width, height, width, height);
     plot_buf_xml(&b, p->title);
     plot_buf_put(&b, "</title>\n", 9);
-    plot_canvas cv = {&b, svg_rect, svg_line, svg_dot, svg_text, svg_group};
+    plot_canvas cv = {&b, svg_rect, svg_line, svg_dot, svg_text, svg_clip, svg_group};
     int rc = plot_draw(p, width, height, &cv);
     plot_buf_put(&b, "</svg>\n", 7);
     if (rc || b.failed) {

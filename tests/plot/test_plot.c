@@ -34,6 +34,10 @@ static void test_log_ticks_decades(void **state)
         assert_near(s.tick[i], pow(10, i - 7), 1e-20 + pow(10, i - 7) * 1e-12);
         assert_string_equal(s.tick_label[i], want[i]);
     }
+    /* the same range logged as float32: 1e-7 becomes 1.0000000117e-7, still labelled */
+    scale_of((float)1e-7, (float)10, 1, &s);
+    assert_int_equal(s.n_ticks, 9);
+    assert_string_equal(s.tick_label[0], "1e-7");
     /* 20 decades: every other one, so labels never crowd */
     scale_of(1e-10, 1e10, 1, &s);
     assert_int_equal(s.n_ticks, 11);

@@ -17,6 +17,7 @@ static const command commands[] = {
     {"demo", cmd_demo, "write a small demo run of every summary kind"},
     {"schedule", cmd_schedule, "print a learning-rate schedule step by step"},
     {"check", cmd_check, "find warning signs (divergence, oscillation, plateau...) in runs"},
+    {"report", cmd_report, "write one self-contained HTML page of runs, range tests and studies"},
     {"watch", cmd_watch, "follow runs being written and raise each new warning sign once"},
     {"train", cmd_train, "train an MLP, logging loss, LR and accuracy to a TensorBoard logdir"},
     {"tune", cmd_tune, "search learning rates and other train flags (random, grid, ASHA, TPE)"},

@@ -56,7 +56,9 @@ typedef struct report_options {
 int is_range_test(const lrs_run *run);
 
 /* <section> of a training run: verdict, signs beside the loss / LR / grad-norm charts
- * (every sign shaded over its steps). Returns the worst severity as run_verdict. */
+ * (every sign shaded over its steps). Returns the worst severity as run_verdict, or
+ * REPORT_NO_LOSS, or REPORT_FAILED (after printing why). */
+enum { REPORT_FAILED = -2, REPORT_NO_LOSS = -3 };
 int report_run(FILE *f, lrs_monitor *m, const lrs_run *run, const char *name, const report_options *o);
 
 /* <section> of a range test: loss against LR (log axis) with each suggestion marked. */
@@ -66,8 +68,11 @@ int report_range_test(FILE *f, const lrs_run *run, const char *name);
 int report_overlay(FILE *f, const lrs_run *const *runs, const char *const *names, size_t n,
                    const char *tag_glob);
 
-/* <section> of a study folder (DIR/study.db), or nothing when dir has none. Returns 1
- * when a study was found. */
-int report_study(FILE *f, const char *dir);
+/* Whether dir holds a study of lrscope tune (dir/study.db). */
+int is_study(const char *dir);
+
+/* <section> of a study: the leaderboard (a sortable table), the value against LR for
+ * every trial (pruned ones hollow), and the best trial's run. 0 or an exit status. */
+int report_study(FILE *f, lrs_monitor *m, const char *dir, const report_options *o);
 
 #endif

@@ -202,8 +202,8 @@ int lrs_plot_ascii(const lrs_plot *p, int cols, int rows, int unicode, char **ou
     plot_frame f = {.width = cols * g.dx, .height = rows * g.dy, .left = 0, .top = 0};
     f.right = cols * g.dx - 1;
     f.bottom = rows * g.dy - 1;
-    plot_scale_build(p, LRS_AXIS_X, &f.sx);
-    plot_scale_build(p, LRS_AXIS_Y, &f.sy);
+    plot_scale_build(p, LRS_AXIS_X, cols / 12 > 2 ? cols / 12 : 2, &f.sx);
+    plot_scale_build(p, LRS_AXIS_Y, rows / 3 > 2 ? rows / 3 : 2, &f.sy);
     int rc = rasterise(p, &f, &g);
     if (!rc) rc = write_text(p, &f, &g, unicode, out);
     free(mem);

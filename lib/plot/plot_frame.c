@@ -32,8 +32,9 @@ void plot_frame_build(const lrs_plot *p, double width, double height, plot_frame
     memset(f, 0, sizeof *f);
     f->width = width;
     f->height = height;
-    plot_scale_build(p, LRS_AXIS_X, &f->sx);
-    plot_scale_build(p, LRS_AXIS_Y, &f->sy);
+    /* a label every ~90 px across, every ~35 px up */
+    plot_scale_build(p, LRS_AXIS_X, (int)fmin(8, fmax(2, width / 90)), &f->sx);
+    plot_scale_build(p, LRS_AXIS_Y, (int)fmin(7, fmax(2, (height - 60) / 35)), &f->sy);
     double widest = 0;
     for (int i = 0; i < f->sy.n_ticks; i++) {
         double w = plot_text_width(f->sy.tick_label[i], TICK_SIZE);

@@ -52,6 +52,7 @@ struct lrs_plot {
 typedef struct plot_scale {
     int log;
     double lo, hi;             /* data units; for log both > 0 */
+    int target;                /* about how many ticks fit (0: 5) */
     double tick[PLOT_MAX_TICKS];
     char tick_label[PLOT_MAX_TICKS][16];
     int n_ticks;
@@ -63,7 +64,7 @@ int plot_usable(double v, int log);
 /* Range of the data on one axis (series points usable on both axes; the x axis also
  * takes vlines and bands), widened when empty or a single value, fixed ends kept;
  * then ticks: 1-2-5 steps on linear axes, decades (or 1-2-5 within a decade) on log. */
-void plot_scale_build(const lrs_plot *p, lrs_axis axis, plot_scale *s);
+void plot_scale_build(const lrs_plot *p, lrs_axis axis, int target, plot_scale *s);
 
 /* Ticks and labels for [lo, hi] (fills s->tick*, s->n_ticks; s->log and range set). */
 void plot_ticks(plot_scale *s);

@@ -70,12 +70,20 @@ static void pad_range(int log, lrs_axis axis, double *lo, double *hi)
     }
 }
 
-void plot_scale_build(const lrs_plot *p, lrs_axis axis, plot_scale *s)
+/* Dots on the edge of the range would be cut in half: charts with markers get room. */
+static int has_markers(const lrs_plot *p)
+{
+    for (size_t k = 0; k < p->n_series; k++)
+        if (p->series[k].style & LRS_PLOT_MARKERS) return 1;
+    return 0;
+}
+
+void plot_scale_build(const lrs_plot *p, lrs_axis axis, int target, plot_scale *s)
 {
     const plot_axis *a = &p->axis[axis];
     double lo, hi;
     data_extent(p, axis, &lo, &hi);
-    pad_range(a->log, axis, &lo, &hi);
+    pad_range(a->log, axis == LRS_AXIS_X && has_markers(p) ? LRS_AXIS_Y : axis, &lo, &hi);
     if (plot_usable(a->lo, a->log)) lo = a->lo;
     if (plot_usable(a->hi, a->log)) hi = a->hi;
     if (!(lo < hi)) pad_range(a->log, axis, &hi, &lo); /* fixed end beyond the data */
@@ -87,6 +95,7 @@ void plot_scale_build(const lrs_plot *p, lrs_axis axis, plot_scale *s)
     s->log = a->log;
     s->lo = lo;
     s->hi = hi;
+    s->target = target;
     plot_ticks(s);
 }
 
@@ -106,7 +115,7 @@ static void add_tick(plot_scale *s, double v, double step)
 
 static void linear_ticks(plot_scale *s)
 {
-    double step = nice_step(s->hi - s->lo, 5);
+    double step = nice_step(s->hi - s->lo, s->target > 1 ? s->target : 5);
     double first = ceil(s->lo / step - EDGE);
     for (double k = first; k * step <= s->hi + step * EDGE && s->n_ticks < PLOT_MAX_TICKS; k++) {
         double v = k * step;

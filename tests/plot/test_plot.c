@@ -102,14 +102,14 @@ static void test_range_from_data_and_fixed(void **state)
     double x[] = {10, 20, 30, 40}, y[] = {1, NAN, 3, INFINITY};
     assert_int_equal(lrs_plot_series(p, "s", x, y, 4, LRS_PLOT_LINE), LRS_OK);
     plot_scale s;
-    plot_scale_build(p, LRS_AXIS_X, &s);
+    plot_scale_build(p, LRS_AXIS_X, 5, &s);
     assert_near(s.lo, 10, 0); /* x spans the usable points only: 10..30 */
     assert_near(s.hi, 30, 0);
-    plot_scale_build(p, LRS_AXIS_Y, &s);
+    plot_scale_build(p, LRS_AXIS_Y, 5, &s);
     assert_near(s.lo, 1 - 0.08, 1e-12); /* y padded 4% each side */
     assert_near(s.hi, 3 + 0.08, 1e-12);
     assert_int_equal(lrs_plot_range(p, LRS_AXIS_X, 0, 100), LRS_OK);
-    plot_scale_build(p, LRS_AXIS_X, &s);
+    plot_scale_build(p, LRS_AXIS_X, 5, &s);
     assert_near(s.lo, 0, 0);
     assert_near(s.hi, 100, 0);
     assert_int_equal(lrs_plot_range(p, LRS_AXIS_X, 5, 5), LRS_ERR_ARG);

@@ -217,6 +217,43 @@ static void test_check_markdown(void **state)
     free(md);
 }
 
+/* A study of 8 one-epoch trials by lrscope tune (two diverge and are pruned): the
+ * leaderboard in rank order, the value/LR chart with every trial, the best trial's run. */
+static void test_report_study(void **state)
+{
+    (void)state;
+    const char *bin = getenv("LRS_BIN");
+    char *out, *html, path[512];
+    if (run(&out, "%s tune --study %s/study --space 'lr=log(1e-3,30)' --trials 8 --epochs 1 --seed 3 --threads 1 "
+            "2>&1", bin, root)) {
+        fprintf(stderr, "lrscope tune failed or is not built: skipping\n%s", out);
+        free(out);
+        skip();
+    }
+    free(out);
+    assert_int_equal(run(&out, "%s tune --study %s/study --show", bin, root), 0);
+    int best = -1;
+    const char *rank1 = strstr(out, "\n   1 ");
+    assert_non_null(rank1);
+    assert_int_equal(sscanf(rank1, " 1 %d", &best), 1);
+    free(out);
+    assert_int_equal(run(NULL, "%s report %s/study -o %s/study.html", bin, root, root), 0);
+    snprintf(path, sizeof path, "%s/study.html", root);
+    html = read_file(path);
+    assert_non_null(strstr(html, "<table class=\"sortable leaderboard\">"));
+    assert_int_equal(count(html, "<tr class=\"complete\">") + count(html, "<tr class=\"pruned\">"), 8);
+    assert_int_equal(count(html, "<tr class=\"pruned\">"), 2);
+    char want[64];
+    snprintf(want, sizeof want, "<td class=\"num\">1</td><td class=\"num\">%d</td>", best);
+    assert_non_null(strstr(html, want));
+    snprintf(want, sizeof want, "<h3>Best trial: %d</h3>", best);
+    assert_non_null(strstr(html, want));
+    assert_non_null(strstr(html, ">pruned (no value: at the bottom)</text>"));
+    assert_true(count(html, "<circle ") >= 8 + 2); /* every trial, plus the legend's two */
+    assert_non_null(strstr(html, "<section class=\"run\" data-verdict="));
+    free(html);
+}
+
 static int have_chromium(void)
 {
     return run(NULL, "command -v chromium >/dev/null 2>&1") == 0;
@@ -328,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_report_html),
         cmocka_unit_test(test_report_errors),
         cmocka_unit_test(test_check_markdown),
+        cmocka_unit_test(test_report_study),
         cmocka_unit_test(test_report_in_chromium),
         cmocka_unit_test(test_netlog_catches_requests),
     };

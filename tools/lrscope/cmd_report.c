@@ -138,8 +138,11 @@ static int write_page(const report_args *a, report_state *s, const char *body, s
     html_begin(f, a->title);
     fputs("<header class=\"page\"><h1>", f);
     html_text(f, a->title);
-    fprintf(f, "</h1><p>Verdict over the training runs: <span class=\"badge %s verdict\">%s</span></p></header>\n",
-            verdict_name(s->worst), verdict_name(s->worst));
+    if (s->n_runs)
+        fprintf(f, "</h1><p>Verdict over the training runs: <span class=\"badge %s verdict\">%s</span></p></header>\n",
+                verdict_name(s->worst), verdict_name(s->worst));
+    else
+        fputs("</h1><p>No training runs (range tests and studies only).</p></header>\n", f);
     fputs("<section class=\"summary\"><h2>Runs</h2>\n<table class=\"sortable\"><thead><tr><th>run</th><th>kind</th>"
           "<th>verdict</th></tr></thead>\n<tbody>\n", f);
     fwrite(summary, 1, summary_len, f);

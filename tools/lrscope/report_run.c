@@ -97,9 +97,10 @@ static int role_chart(FILE *f, const run_series *rs, lrs_role role, const char *
     if (lrs_plot_new(&p, title) != LRS_OK) return cli_error(CLI_FAILED, "report: %s", lrs_errmsg());
     int log_y = 0, val_log = 0;
     int rc = add_series(p, s, lrs_series_tag(s), role == LRS_ROLE_LOSS, LRS_PLOT_LINE, &log_y);
-    if (!rc && role == LRS_ROLE_LOSS && rs->role[LRS_ROLE_VAL_LOSS])
-        rc = add_series(p, rs->role[LRS_ROLE_VAL_LOSS], lrs_series_tag(rs->role[LRS_ROLE_VAL_LOSS]), 0,
-                        LRS_PLOT_DASHED, &val_log);
+    const lrs_series *val = rs->role[LRS_ROLE_VAL_LOSS];
+    if (!rc && role == LRS_ROLE_LOSS && val) /* one point per epoch: dots on the dashes */
+        rc = add_series(p, val, lrs_series_tag(val), 0, LRS_PLOT_DASHED, &val_log) ||
+             add_series(p, val, NULL, 0, LRS_PLOT_MARKERS | LRS_PLOT_SAME_COLOR, NULL);
     if (role == LRS_ROLE_LR) log_y = 0; /* warm-up starts at 0: keep the schedule's shape */
     lrs_plot_axis(p, LRS_AXIS_X, "step", 0);
     lrs_plot_axis(p, LRS_AXIS_Y, ylabel, log_y || val_log);

@@ -55,7 +55,18 @@ static void write_leaderboard(FILE *f, const lrs_trial_info *t, int n)
     fputs("</tbody></table>\n", f);
 }
 
-/* Value against LR: complete trials as dots, pruned ones as rings. */
+/* Where trials stopped before reporting any value are drawn: under the lowest value. */
+static double floor_value(const lrs_trial_info *t, int n)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < n; i++)
+        if (isfinite(t[i].value)) lo = fmin(lo, t[i].value), hi = fmax(hi, t[i].value);
+    if (!isfinite(lo)) return 0;
+    return lo - (hi > lo ? 0.1 * (hi - lo) : 0.05 * fabs(lo) + 0.01);
+}
+
+/* Value against LR: complete trials as dots, pruned ones as rings (those pruned before
+ * any value under the lowest value), failed ones as rings of another colour. */
 static int value_chart(FILE *f, const lrs_trial_info *t, int n)
 {
     double *x = malloc(2 * (size_t)(n ? n : 1) * sizeof *x), *y = x ? x + (n ? n : 1) : NULL;
@@ -67,18 +78,19 @@ static int value_chart(FILE *f, const lrs_trial_info *t, int n)
     }
     lrs_plot_axis(p, LRS_AXIS_X, "learning rate", 1);
     lrs_plot_axis(p, LRS_AXIS_Y, "value (val/accuracy)", 0);
-    static const lrs_trial_status shown[] = {LRS_TRIAL_COMPLETE, LRS_TRIAL_PRUNED};
-    static const char *const names[] = {"complete", "pruned"};
+    static const lrs_trial_status shown[] = {LRS_TRIAL_COMPLETE, LRS_TRIAL_PRUNED, LRS_TRIAL_FAILED};
+    static const char *const names[] = {"complete", "pruned (no value: at the bottom)", "failed (at the bottom)"};
+    double bottom = floor_value(t, n);
     int rc = 0, with_lr = 0;
-    for (int k = 0; k < 2 && !rc; k++) {
+    for (int k = 0; k < 3 && !rc; k++) {
         size_t m = 0;
         for (int i = 0; i < n; i++)
             if (t[i].status == shown[k]) {
                 x[m] = param(t[i].params, "lr");
-                y[m++] = t[i].value;
+                y[m++] = isfinite(t[i].value) ? t[i].value : bottom;
                 with_lr += isfinite(x[m - 1]);
             }
-        rc = lrs_plot_series(p, names[k], x, y, m, LRS_PLOT_MARKERS | (k ? LRS_PLOT_HOLLOW : 0));
+        if (m) rc = lrs_plot_series(p, names[k], x, y, m, LRS_PLOT_MARKERS | (k ? LRS_PLOT_HOLLOW : 0));
     }
     if (rc) rc = cli_error(CLI_FAILED, "report: %s", lrs_errmsg());
     else if (with_lr) rc = html_chart(f, p, 760, 340);

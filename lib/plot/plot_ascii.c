@@ -126,7 +126,7 @@ static void write_x_axis(plot_buf *b, const plot_frame *f, const grid *g, int pa
         return;
     }
     memset(line, ' ', (size_t)g->cols + 31);
-    int used_to = -1;
+    int used_to = -2; /* last column taken by a label; one space between labels */
     for (int i = 0; i < f->sx.n_ticks; i++) {
         const char *t = f->sx.tick_label[i];
         int len = (int)strlen(t), c = (int)lround(plot_frame_x(f, f->sx.tick[i])) / g->dx - len / 2;

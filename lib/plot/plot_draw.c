@@ -66,8 +66,11 @@ static double clamp(double v, double lo, double hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
+/* Bands come in step order; a label that would run into the previous one is left out
+ * (the band stays), so dozens of signs stay readable. */
 static void draw_bands(const lrs_plot *p, const plot_frame *f, const plot_canvas *cv)
 {
+    double label_end = -INFINITY;
     for (size_t i = 0; i < p->n_bands; i++) {
         const plot_band *b = &p->bands[i];
         if (!plot_usable(b->x0, f->sx.log) || !plot_usable(b->x1, f->sx.log)) continue;
@@ -82,9 +85,13 @@ static void draw_bands(const lrs_plot *p, const plot_frame *f, const plot_canvas
         cv->rect(cv->ctx, x0, f->top, x1 - x0, f->bottom - f->top, rgb, 0.16);
         double top[4] = {x0, f->top, x1, f->top};
         cv->line(cv->ctx, top, 2, rgb, 3, 0.9, 0);
-        int fits = x0 + 3 + plot_text_width(b->label, 11) <= f->right; /* else inside, from the right */
-        if (b->label[0])
+        double w = plot_text_width(b->label, 11);
+        int fits = x0 + 3 + w <= f->right; /* else inside, from the right */
+        double start = fits ? x0 + 3 : x1 - 3 - w;
+        if (b->label[0] && start > label_end + 3) {
             cv->text(cv->ctx, fits ? x0 + 3 : x1 - 3, f->top + 14, b->label, 11, rgb, fits ? -1 : 1, 1, 0);
+            label_end = start + w;
+        }
         close_group(cv);
     }
 }

@@ -40,13 +40,13 @@ static int parse_args(int argc, char **argv, report_args *a)
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
             fputs(usage, stdout);
             return -1;
-        } else if (signs_is_flag(arg, "-o") || signs_is_flag(arg, "--output")) {
-            if (!(a->out = signs_flag_value("report", argc, argv, &i, arg[1] == 'o' ? "-o" : "--output")))
+        } else if (cli_is_flag(arg, "-o") || cli_is_flag(arg, "--output")) {
+            if (!(a->out = cli_flag_value("report", argc, argv, &i, arg[1] == 'o' ? "-o" : "--output")))
                 return CLI_USAGE;
-        } else if (signs_is_flag(arg, "--tag")) {
-            if (!(a->opt.tag_glob = signs_flag_value("report", argc, argv, &i, "--tag"))) return CLI_USAGE;
-        } else if (signs_is_flag(arg, "--title")) {
-            if (!(a->title = signs_flag_value("report", argc, argv, &i, "--title"))) return CLI_USAGE;
+        } else if (cli_is_flag(arg, "--tag")) {
+            if (!(a->opt.tag_glob = cli_flag_value("report", argc, argv, &i, "--tag"))) return CLI_USAGE;
+        } else if (cli_is_flag(arg, "--title")) {
+            if (!(a->title = cli_flag_value("report", argc, argv, &i, "--title"))) return CLI_USAGE;
         } else if (!strcmp(arg, "--overlay")) {
             a->opt.overlay = 1;
         } else if (!strcmp(arg, "--open")) {

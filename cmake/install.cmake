@@ -19,5 +19,8 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/lrscopeConfigVersion.cmak
 install(FILES ${PROJECT_BINARY_DIR}/lrscopeConfig.cmake ${PROJECT_BINARY_DIR}/lrscopeConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/lrscope)
 
+# Relocatable: the .pc file finds the prefix from its own location.
+file(RELATIVE_PATH LRS_PC_TO_PREFIX ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
+string(REGEX REPLACE "/$" "" LRS_PC_TO_PREFIX "${LRS_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/lrscope.pc.in ${PROJECT_BINARY_DIR}/lrscope.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/lrscope.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

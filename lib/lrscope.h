@@ -3,4 +3,9 @@
 #define LRSCOPE_H
 #include "status.h"
 #include "tfevents.h"
+#include "dataset.h"
+#include "nn.h"
+#include "optim.h"
+#include "lr.h"
+#include "signs.h"
 #endif

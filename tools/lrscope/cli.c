@@ -93,22 +93,29 @@ static const char *non_finite(double v)
     return v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
 }
 
-const char *cli_format_double(char *buf, double v)
+/* Shortest "%.Ng" that reads back as v; whole numbers below 2^53 print without an
+ * exponent (290, not 2.9e+02), since that is both shortest-exact and easiest to read. */
+static const char *format_shortest(char *buf, double v, int max_prec, int is_float)
 {
-    for (int prec = 1; prec <= 17; prec++) {
+    if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+        snprintf(buf, 32, "%.0f", v);
+        return buf;
+    }
+    for (int prec = 1; prec <= max_prec; prec++) {
         snprintf(buf, 32, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v) break;
+        if (is_float ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v) break;
     }
     return buf;
 }
 
+const char *cli_format_double(char *buf, double v)
+{
+    return format_shortest(buf, v, 17, 0);
+}
+
 const char *cli_format_float(char *buf, float v)
 {
-    for (int prec = 1; prec <= 9; prec++) {
-        snprintf(buf, 32, "%.*g", prec, (double)v);
-        if (strtof(buf, NULL) == v) break;
-    }
-    return buf;
+    return format_shortest(buf, (double)v, 9, 1);
 }
 
 void json_double(FILE *f, double v)

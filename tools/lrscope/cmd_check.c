@@ -42,27 +42,27 @@ static int parse_args(int argc, char **argv, check_args *a)
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
             fputs(usage, stdout);
             return -1;
-        } else if (signs_is_flag(arg, "--tag")) {
-            if (!(a->tag_glob = signs_flag_value("check", argc, argv, &i, "--tag")))
+        } else if (cli_is_flag(arg, "--tag")) {
+            if (!(a->tag_glob = cli_flag_value("check", argc, argv, &i, "--tag")))
                 return SIGNS_EXIT_UNREADABLE;
         } else if (!strcmp(arg, "--json")) {
             a->json = 1;
-        } else if (signs_is_flag(arg, "--format")) {
-            if (!(v = signs_flag_value("check", argc, argv, &i, "--format"))) return SIGNS_EXIT_UNREADABLE;
+        } else if (cli_is_flag(arg, "--format")) {
+            if (!(v = cli_flag_value("check", argc, argv, &i, "--format"))) return SIGNS_EXIT_UNREADABLE;
             a->json = !strcmp(v, "json");
             a->markdown = !strcmp(v, "markdown");
             if (strcmp(v, "human") && !a->json && !a->markdown)
                 return cli_error(SIGNS_EXIT_UNREADABLE,
                                  "check: --format: expected human, json or markdown, got '%s'", v);
-        } else if (signs_is_flag(arg, "--fail-on")) {
-            if (!(v = signs_flag_value("check", argc, argv, &i, "--fail-on")))
+        } else if (cli_is_flag(arg, "--fail-on")) {
+            if (!(v = cli_flag_value("check", argc, argv, &i, "--fail-on")))
                 return SIGNS_EXIT_UNREADABLE;
             if (!strcmp(v, "warning")) a->fail_on = LRS_SEVERITY_WARNING;
             else if (!strcmp(v, "critical")) a->fail_on = LRS_SEVERITY_CRITICAL;
             else return cli_error(SIGNS_EXIT_UNREADABLE,
                                   "check: --fail-on: expected warning or critical, got '%s'", v);
-        } else if (signs_is_flag(arg, "--total-steps")) {
-            if (!(v = signs_flag_value("check", argc, argv, &i, "--total-steps")) ||
+        } else if (cli_is_flag(arg, "--total-steps")) {
+            if (!(v = cli_flag_value("check", argc, argv, &i, "--total-steps")) ||
                 cli_parse_int64("check: --total-steps", v, 1, INT64_MAX, &a->total_steps))
                 return SIGNS_EXIT_UNREADABLE;
         } else if (arg[0] == '-' && arg[1] != '\0') {

@@ -28,25 +28,6 @@ static const char usage[] =
     "  --raw      every record in file order (default: TensorBoard's view, where a point\n"
     "             at step s replaces earlier points of its tag with step >= s)\n";
 
-/* The value of flag "--name value" or "--name=value"; NULL (after an error) if missing. */
-static const char *flag_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t n = strlen(name);
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (*i + 1 >= argc) {
-        cli_error(CLI_USAGE, "dump: %s: expected a value", name);
-        return NULL;
-    }
-    return argv[++*i];
-}
-
-static int is_flag(const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-    return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
-}
-
 static int parse_args(int argc, char **argv, dump_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -58,15 +39,15 @@ static int parse_args(int argc, char **argv, dump_args *a)
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
             fputs(usage, stdout);
             return -1;
-        } else if (is_flag(arg, "--format")) {
-            if (!(v = flag_value(argc, argv, &i, "--format")))
+        } else if (cli_is_flag(arg, "--format")) {
+            if (!(v = cli_flag_value("dump", argc, argv, &i, "--format")))
                 return CLI_USAGE;
             if (!strcmp(v, "summary")) a->format = FORMAT_SUMMARY;
             else if (!strcmp(v, "jsonl")) a->format = FORMAT_JSONL;
             else if (!strcmp(v, "csv")) a->format = FORMAT_CSV;
             else return cli_error(CLI_USAGE, "dump: --format: expected summary, jsonl or csv, got '%s'", v);
-        } else if (is_flag(arg, "--tag")) {
-            if (!(a->tag_glob = flag_value(argc, argv, &i, "--tag")))
+        } else if (cli_is_flag(arg, "--tag")) {
+            if (!(a->tag_glob = cli_flag_value("dump", argc, argv, &i, "--tag")))
                 return CLI_USAGE;
         } else if (!strcmp(arg, "--raw")) {
             a->raw = 1;

@@ -61,22 +61,22 @@ static int parse_args(int argc, char **argv, watch_args *a)
             a->json = 1;
         } else if (!strcmp(arg, "--once")) {
             a->once = 1;
-        } else if (signs_is_flag(arg, "--interval") || signs_is_flag(arg, "--timeout")) {
-            const char *flag = signs_is_flag(arg, "--interval") ? "--interval" : "--timeout";
+        } else if (cli_is_flag(arg, "--interval") || cli_is_flag(arg, "--timeout")) {
+            const char *flag = cli_is_flag(arg, "--interval") ? "--interval" : "--timeout";
             double *out = flag[2] == 'i' ? &a->interval : &a->timeout;
-            if (!(v = signs_flag_value("watch", argc, argv, &i, flag)) ||
+            if (!(v = cli_flag_value("watch", argc, argv, &i, flag)) ||
                 cli_parse_double(flag, v, out))
                 return SIGNS_EXIT_UNREADABLE;
             if (*out <= 0)
                 return cli_error(SIGNS_EXIT_UNREADABLE, "watch: %s: expected seconds > 0, got '%s'", flag, v);
-        } else if (signs_is_flag(arg, "--on-alert")) {
-            if (!(a->on_alert = signs_flag_value("watch", argc, argv, &i, "--on-alert")))
+        } else if (cli_is_flag(arg, "--on-alert")) {
+            if (!(a->on_alert = cli_flag_value("watch", argc, argv, &i, "--on-alert")))
                 return SIGNS_EXIT_UNREADABLE;
-        } else if (signs_is_flag(arg, "--tag")) {
-            if (!(a->tag_glob = signs_flag_value("watch", argc, argv, &i, "--tag")))
+        } else if (cli_is_flag(arg, "--tag")) {
+            if (!(a->tag_glob = cli_flag_value("watch", argc, argv, &i, "--tag")))
                 return SIGNS_EXIT_UNREADABLE;
-        } else if (signs_is_flag(arg, "--total-steps")) {
-            if (!(v = signs_flag_value("watch", argc, argv, &i, "--total-steps")) ||
+        } else if (cli_is_flag(arg, "--total-steps")) {
+            if (!(v = cli_flag_value("watch", argc, argv, &i, "--total-steps")) ||
                 cli_parse_int64("watch: --total-steps", v, 1, INT64_MAX, &a->total_steps))
                 return SIGNS_EXIT_UNREADABLE;
         } else if (arg[0] == '-' && arg[1] != '\0') {

@@ -123,20 +123,3 @@ void sign_print_human(FILE *f, const lrs_sign *s, const lrs_series *series)
     sign_print_suggestion(f, s);
     fputc('\n', f);
 }
-
-int signs_is_flag(const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-    return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
-}
-
-const char *signs_flag_value(const char *cmd, int argc, char **argv, int *i, const char *name)
-{
-    size_t n = strlen(name);
-    if (argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (*i + 1 >= argc) {
-        cli_error(SIGNS_EXIT_UNREADABLE, "%s: %s: expected a value", cmd, name);
-        return NULL;
-    }
-    return argv[++*i];
-}

@@ -40,9 +40,4 @@ void sparkline(FILE *f, const lrs_series *s, int64_t start, int64_t end, int wid
 /* Exit statuses of check and watch (a CI step reads them). */
 enum { SIGNS_EXIT_OK = 0, SIGNS_EXIT_WARNING = 1, SIGNS_EXIT_CRITICAL = 2, SIGNS_EXIT_UNREADABLE = 3 };
 
-/* The value of "--name value" or "--name=value" at argv[*i] (advancing *i), or NULL
- * after printing "lrscope: <cmd>: --name: expected a value". */
-const char *signs_flag_value(const char *cmd, int argc, char **argv, int *i, const char *name);
-int signs_is_flag(const char *arg, const char *name);
-
 #endif

@@ -2,14 +2,17 @@
 # Installs whichever of lrscope's Debian packages are missing (as root, or via sudo).
 #   scripts/setup.sh                 build and test dependencies
 #   scripts/setup.sh fashion-mnist   also Debian's dataset-fashion-mnist
+#   scripts/setup.sh test            also what only the tests use (Chromium for the report test)
 set -euo pipefail
 
 packages=(gcc make cmake pkg-config zlib1g-dev libprotobuf-c-dev protobuf-c-compiler
-          libopenblas-dev libcmocka-dev libpng-dev libcjson-dev libsqlite3-dev)
+          libopenblas-dev libcmocka-dev libpng-dev libcairo2-dev libsqlite3-dev
+          libcjson-dev libxml2-dev)
 for extra in "$@"; do
   case "$extra" in
     fashion-mnist) packages+=(dataset-fashion-mnist) ;;
-    *) echo "setup.sh: unknown extra '$extra' (known: fashion-mnist)" >&2; exit 2 ;;
+    test) packages+=(chromium) ;;
+    *) echo "setup.sh: unknown extra '$extra' (known: fashion-mnist, test)" >&2; exit 2 ;;
   esac
 done
 

@@ -3,6 +3,7 @@
 # once under AddressSanitizer + UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/setup.sh test
 scripts/run.sh
 jobs=$(nproc)
 echo "== tests (Release)"

@@ -114,6 +114,16 @@ int run_next(lrs_study *st, run_plan *plan, int *id, lrs_point *p, double *max_e
     return rc == LRS_OK ? study_add_trial(st, count, text) : rc;
 }
 
+int run_requeue(run_plan *plan, int id)
+{
+    int *grown = realloc(plan->restarts, (size_t)(plan->n_restarts + 1) * sizeof *grown);
+    if (!grown)
+        return lrs_fail(LRS_ERR_NOMEM, "tune: out of memory");
+    plan->restarts = grown;
+    plan->restarts[plan->n_restarts++] = id;
+    return LRS_OK;
+}
+
 /* One trial in this process. */
 static int run_one(lrs_study *st, const lrs_objective *obj, int id, const lrs_point *p, double max_epochs)
 {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,24 +22,26 @@ typedef struct worker {
     run_slot slot;
 } worker;
 
+/* Child side: a report crosses the pipe, the parent answers one byte. */
+static int pipe_report(lrs_trial *t, const run_msg *m, char *answer)
+{
+    const int *fds = t->remote; /* to parent, from parent */
+    if (write(fds[0], m, sizeof *m) != (ssize_t)sizeof *m || read(fds[1], answer, 1) != 1)
+        return lrs_fail(LRS_ERR_IO, "trial %d: lost the parent process", t->id);
+    return LRS_OK;
+}
+
 /* Child side: run the objective and report its end; never returns. */
 static void worker_main(lrs_study *st, const lrs_objective *obj, int id, const lrs_point *p, double max_epochs,
                         int threads, int to_parent, int from_parent)
 {
     lrs_trial t;
-    run_msg m = {.kind = RUN_MSG_DONE};
-    m.rc = trial_prepare(&t, st, id, p, max_epochs, threads);
-    t.to_parent = to_parent;
-    t.from_parent = from_parent;
-    if (m.rc == LRS_OK) {
-        lrs_errclear();
-        m.rc = obj->run(obj->ctx, &t);
-    }
-    m.epoch = t.last_epoch;
-    m.sign_stopped = t.sign_stopped;
-    snprintf(m.notes, sizeof m.notes, "%s", t.notes);
-    snprintf(m.error, sizeof m.error, "%s", lrs_errmsg());
-    trial_release(&t);
+    int fds[2] = {to_parent, from_parent};
+    int rc = trial_prepare(&t, st, id, p, max_epochs, threads);
+    t.remote_report = pipe_report;
+    t.remote = fds;
+    run_msg m;
+    trial_run_remote(&t, rc, obj, &m);
     _exit(write(to_parent, &m, sizeof m) == (ssize_t)sizeof m ? 0 : 1);
 }
 
@@ -64,6 +67,11 @@ static int spawn(lrs_study *st, const lrs_objective *obj, worker *w, int id, con
         return lrs_fail(lrs_status_from_errno(e), "tune: fork: %s", strerror(e));
     }
     if (pid == 0) {
+        /* A killed parent takes its workers along, so a resumed study meets no orphan
+         * still writing into a trial folder it restarts. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() == 1)
+            _exit(1);
         close(up[0]);
         close(down[1]);
         worker_main(st, obj, id, p, max_epochs, threads, up[1], down[0]);

@@ -13,6 +13,17 @@ typedef struct run_slot {
     char stop_reason[256];
 } run_slot;
 
+/* A worker's message to the parent (below PIPE_BUF, so one write is atomic). The parent
+ * answers a report with one byte: 'c' go on, 's' stop. */
+enum { RUN_MSG_REPORT = 1, RUN_MSG_DONE = 2, RUN_MSG_HEARTBEAT = 3 };
+typedef struct run_msg {
+    int kind;
+    int rc, sign_stopped;
+    double epoch, value, score;
+    char notes[256];
+    char error[256];
+} run_msg;
+
 /* A trial handed to the objective. In a worker, reports cross pipes to the parent. */
 struct lrs_trial {
     int id;
@@ -26,22 +37,15 @@ struct lrs_trial {
     double penalty;        /* from oscillation / plateau signs */
     char notes[256];       /* the signs seen, for the trial's reason */
     int sign_stopped;      /* divergence or NaN stopped it */
-    /* Where reports go: the study (in-process) or the parent's pipe. */
+    /* Where reports go: the study (in-process), or the process that owns it (a forked
+     * worker's pipes, an MPI rank): remote_report sends m and gets 'c' (go on) or 's'. */
     lrs_study *st;
     run_slot *slot;
-    int to_parent, from_parent;
+    int (*remote_report)(lrs_trial *t, const run_msg *m, char *answer);
+    void (*remote_tick)(lrs_trial *t); /* called per step: heartbeats */
+    void *remote;
 };
 
-/* A worker's message to the parent (below PIPE_BUF, so one write is atomic). The parent
- * answers a report with one byte: 'c' go on, 's' stop. */
-enum { RUN_MSG_REPORT = 1, RUN_MSG_DONE = 2 };
-typedef struct run_msg {
-    int kind;
-    int rc, sign_stopped;
-    double epoch, value, score;
-    char notes[256];
-    char error[256];
-} run_msg;
 
 /* The trial's epoch limit, folder (created, emptied on a restart) and monitor. */
 int trial_prepare(lrs_trial *t, lrs_study *st, int id, const lrs_point *p, double max_epochs, int threads);
@@ -60,6 +64,12 @@ typedef struct run_plan {
 } run_plan;
 int run_next(lrs_study *st, run_plan *plan, int *id, lrs_point *p, double *max_epochs, int *done);
 
+/* Puts trial id back at the end of the restart queue (its runner died). */
+int run_requeue(run_plan *plan, int id);
+
 int run_parallel(lrs_study *st, const lrs_objective *obj, run_plan *plan, int parallel);
+/* A worker's whole trial once prepared (the status trial_prepare returned) and its remote
+ * set: runs the objective, fills the DONE message for the owner, releases the trial. */
+void trial_run_remote(lrs_trial *t, int prepared, const lrs_objective *obj, run_msg *done);
 
 #endif

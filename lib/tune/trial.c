@@ -39,7 +39,6 @@ int trial_prepare(lrs_trial *t, lrs_study *st, int id, const lrs_point *p, doubl
     t->st = st;
     t->max_epochs = max_epochs;
     t->threads = threads < 1 ? 1 : threads;
-    t->to_parent = t->from_parent = -1;
     snprintf(t->dir, sizeof t->dir, "%s/trial-%04d", st->dir, id);
     int rc = fresh_dir(t->dir);
     if (rc == LRS_OK && st->opt.prune_signs)
@@ -83,6 +82,8 @@ static void note(lrs_trial *t, const lrs_sign *s)
 
 int lrs_trial_observe(lrs_trial *t, int64_t step, double loss, double lr)
 {
+    if (t->remote_tick)
+        t->remote_tick(t);
     if (!t->monitor)
         return LRS_OK;
     lrs_monitor_feed(t->monitor, LRS_ROLE_LR, step, lr);
@@ -100,21 +101,36 @@ int lrs_trial_observe(lrs_trial *t, int64_t step, double loss, double lr)
     return t->sign_stopped ? LRS_ERR_STOPPED : LRS_OK;
 }
 
-/* Worker side: the report crosses the pipe, the parent answers one byte. */
-static int report_to_parent(lrs_trial *t, double epoch, double value, double score)
-{
-    run_msg m = {.kind = RUN_MSG_REPORT, .epoch = epoch, .value = value, .score = score};
-    char answer = 's';
-    if (write(t->to_parent, &m, sizeof m) != (ssize_t)sizeof m || read(t->from_parent, &answer, 1) != 1)
-        return lrs_fail(LRS_ERR_IO, "trial %d: lost the parent process", t->id);
-    return answer == 'c' ? LRS_OK : LRS_ERR_STOPPED;
-}
-
 int lrs_trial_report(lrs_trial *t, double epoch, double value)
 {
     t->last_epoch = epoch;
     double score = value - t->penalty;
-    if (t->to_parent >= 0)
-        return report_to_parent(t, epoch, value, score);
-    return run_decide(t->st, t->slot, epoch, value, score);
+    if (!t->remote_report)
+        return run_decide(t->st, t->slot, epoch, value, score);
+    run_msg m = {.kind = RUN_MSG_REPORT, .epoch = epoch, .value = value, .score = score};
+    char answer = 's';
+    int rc = t->remote_report(t, &m, &answer);
+    return rc != LRS_OK ? rc : answer == 'c' ? LRS_OK : LRS_ERR_STOPPED;
+}
+
+static void done_msg(const lrs_trial *t, int rc, run_msg *m)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = RUN_MSG_DONE;
+    m->rc = rc;
+    m->epoch = t->last_epoch;
+    m->sign_stopped = t->sign_stopped;
+    snprintf(m->notes, sizeof m->notes, "%s", t->notes);
+    snprintf(m->error, sizeof m->error, "%s", rc == LRS_OK ? "" : lrs_errmsg());
+}
+
+void trial_run_remote(lrs_trial *t, int prepared, const lrs_objective *obj, run_msg *done)
+{
+    int rc = prepared;
+    if (rc == LRS_OK) {
+        lrs_errclear();
+        rc = obj->run(obj->ctx, t);
+    }
+    done_msg(t, rc, done);
+    trial_release(t);
 }

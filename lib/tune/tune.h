@@ -145,6 +145,19 @@ int lrs_study_get_note(lrs_study *st, const char *key, char *buf, size_t n);
  * LRS_OK: a failing trial is recorded as failed and the study goes on. */
 int lrs_study_run(lrs_study *st, const lrs_objective *obj, int parallel);
 
+/* ---- MPI (built only when CMake finds MPI; lrs_tune_mpi_available() says) ----
+ * Under `mpirun -np N`, rank 0 owns the study and runs it with lrs_study_run_mpi, handing
+ * one trial at a time to each other rank, which calls lrs_tune_mpi_worker with the same
+ * objective. A rank silent for `timeout` seconds (workers send a heartbeat every second
+ * while they train) counts as dead: its trial is handed to another rank. Without MPI the
+ * functions return LRS_ERR_UNSUPPORTED (init: rank 0 of 1). */
+int lrs_tune_mpi_available(void);
+/* MPI_Init when launched by mpirun (else rank 0, size 1 and nothing done). */
+int lrs_tune_mpi_init(int *argc, char ***argv, int *rank, int *size);
+void lrs_tune_mpi_finalize(void);
+int lrs_study_run_mpi(lrs_study *st, double timeout);
+int lrs_tune_mpi_worker(const lrs_objective *obj);
+
 typedef enum lrs_trial_status {
     LRS_TRIAL_RUNNING, LRS_TRIAL_COMPLETE, LRS_TRIAL_PRUNED, LRS_TRIAL_FAILED
 } lrs_trial_status;

@@ -59,7 +59,8 @@ static int search(tune_args *a, int argc, char **argv)
         fprintf(stderr, "lrscope: study in %s (trials in %s/trial-NNNN)\n", a->study, a->study);
         tune_trial_ctx ctx = {a, ds};
         lrs_objective obj = {tune_run_trial, &ctx};
-        if (lrs_study_run(st, &obj, a->parallel) != LRS_OK)
+        int run = a->mpi_size > 1 ? lrs_study_run_mpi(st, a->mpi_timeout) : lrs_study_run(st, &obj, a->parallel);
+        if (run != LRS_OK)
             rc = cli_error(CLI_FAILED, "tune: %s", lrs_errmsg());
         else
             rc = tune_show(st, a->json);
@@ -69,11 +70,40 @@ static int search(tune_args *a, int argc, char **argv)
     return rc;
 }
 
+/* An MPI rank other than 0: the same flags (read from the study on --resume), the data,
+ * then trials from rank 0 until it says stop. */
+static int mpi_worker(tune_args *a, int argc, char **argv)
+{
+    lrs_study *st;
+    int rc = 0;
+    if (a->resume) {
+        if (lrs_study_open(&st, a->study) != LRS_OK)
+            return cli_error(CLI_FAILED, "--study %s: %s", a->study, lrs_errmsg());
+        rc = tune_load_args(st, argc, argv, a);
+        lrs_study_close(st);
+    }
+    lrs_dataset *ds = NULL;
+    if (rc == 0)
+        rc = open_data(a, &ds);
+    tune_trial_ctx ctx = {a, ds};
+    lrs_objective obj = {tune_run_trial, &ctx};
+    if (rc == 0 && lrs_tune_mpi_worker(&obj) != LRS_OK)
+        rc = cli_error(CLI_FAILED, "tune: %s", lrs_errmsg());
+    lrs_dataset_close(ds);
+    return rc;
+}
+
 int cmd_tune(int argc, char **argv)
 {
     tune_args a = {0};
+    int rank, size;
+    if (lrs_tune_mpi_init(&argc, &argv, &rank, &size) != LRS_OK)
+        return cli_error(CLI_FAILED, "tune: %s", lrs_errmsg());
+    a.mpi_size = size;
     int rc = tune_parse_args(argc, argv, &a);
-    if (rc == 0 && a.show) {
+    if (rc == 0 && rank > 0) {
+        rc = a.show ? 0 : mpi_worker(&a, argc, argv);
+    } else if (rc == 0 && a.show) {
         lrs_study *st;
         if (lrs_study_open(&st, a.study) != LRS_OK)
             return cli_error(CLI_FAILED, "--study %s: %s", a.study, lrs_errmsg());
@@ -83,5 +113,6 @@ int cmd_tune(int argc, char **argv)
         rc = search(&a, argc, argv);
     }
     free(a.saved);
+    lrs_tune_mpi_finalize();
     return rc < 0 ? CLI_OK : rc;
 }

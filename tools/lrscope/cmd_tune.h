@@ -14,6 +14,8 @@ typedef struct tune_args {
     const char *space, *study;
     lrs_tune_options opt;
     int parallel, resume, show, json, seed_with_find;
+    double mpi_timeout;       /* seconds of silence after which an MPI rank counts as dead */
+    int mpi_size;             /* ranks under mpirun (1: none) */
     char study_buf[64];
     char *saved;              /* the stored arguments a resumed study parsed (owned) */
 } tune_args;

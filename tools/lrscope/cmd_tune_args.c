@@ -11,7 +11,8 @@ static const char usage_text[] =
     "usage: lrscope tune --space SPEC [--trials 20] [--budget EPOCHS] [--epochs 1]\n"
     "                    [--strategy random|grid|asha|tpe|tpe+asha] [--parallel 1] [--study DIR]\n"
     "                    [--resume] [--seed 0] [--seed-with-find] [--grid-points 3] [--eta 3]\n"
-    "                    [--grace 1] [--startup 10] [train flags...]\n"
+    "                    [--grace 1] [--startup 10] [--mpi-timeout 60] [train flags...]\n"
+    "       mpirun -np N lrscope tune ... (rank 0 owns the study, the others run trials)\n"
     "       lrscope tune --study DIR --show [--json]\n"
     "  SPEC: name=log(a,b) | uniform(a,b) | int(a,b) | v1|v2|... joined by ';', names lr,\n"
     "  optimizer, schedule, batch, wd, momentum, model, clip.\n"
@@ -53,6 +54,7 @@ static int parse_flag(tune_args *a, int argc, char **argv, int *i)
         {0, "--strategy", &strategy, 0, 0},        {1, "--budget", &a->opt.budget, 0, 0},
         {1, "--epochs", &a->opt.max_epochs, 0, 0}, {1, "--eta", &a->opt.eta, 0, 0},
         {1, "--grace", &a->opt.grace, 0, 0},       {2, "--trials", &trials, 1, 1000000},
+        {1, "--mpi-timeout", &a->mpi_timeout, 0, 0},
         {2, "--parallel", &parallel, 1, 64},       {2, "--seed", &seed, 0, INT64_MAX},
         {2, "--grid-points", &points, 1, 1000},    {2, "--startup", &startup, 0, 1000000},
         {0, "--data", &a->data, 0, 0},             {0, "--model", &a->cfg.model, 0, 0},
@@ -97,6 +99,8 @@ static int check_args(tune_args *a)
         return cli_error(CLI_USAGE, "--grace: expected epochs > 0, got %g", o->grace);
     if (!(a->cfg.lr >= 0))
         return cli_error(CLI_USAGE, "--lr: expected a positive learning rate, got %g", a->cfg.lr);
+    if (!(a->mpi_timeout > 0))
+        return cli_error(CLI_USAGE, "--mpi-timeout: expected seconds > 0, got %g", a->mpi_timeout);
     if (!(a->val_split >= 0 && a->val_split < 1))
         return cli_error(CLI_USAGE, "--val-split: expected a fraction in [0, 1), got %g", a->val_split);
     if (!a->study && (a->show || a->resume))
@@ -116,12 +120,15 @@ static int check_args(tune_args *a)
 static void defaults(tune_args *a)
 {
     char *saved = a->saved;
+    int mpi_size = a->mpi_size;
     memset(a, 0, sizeof *a);
     a->saved = saved;
+    a->mpi_size = mpi_size;
     lrs_train_config_init(&a->cfg);
     lrs_tune_options_init(&a->opt);
     a->data = "sample";
     a->parallel = 1;
+    a->mpi_timeout = 60;
 }
 
 /* Flags of argv[1..argc) onto a. */

@@ -47,6 +47,7 @@
 #include "lr.h"
 #include "nn.h"
 #include "optim.h"
+#include "signs.h"
 #include "status.h"
 #include "tfevents.h"
 
@@ -190,6 +191,68 @@ lrs_schedule *lrs_trainer_schedule(lrs_trainer *t);
 lrs_writer *lrs_trainer_writer(lrs_trainer *t);
 /* The schedule's canonical spec after the length fill-in. */
 const char *lrs_trainer_schedule_spec(const lrs_trainer *t);
+
+
+/* ---- Sign policies: the run watched by lib/signs (`lrscope train --on-sign`) ----
+ *
+ * lrs_trainer_run_watched runs like lrs_trainer_run(t, 0) with an lrs_monitor fed from the
+ * hooks (train loss, LR, grad norm per step; val loss per evaluation; the run's total steps
+ * as the horizon of `slow`) and acts on each sign by the policy:
+ *   off       no monitor: exactly lrs_trainer_run
+ *   warn      log every sign: text signs/log and scalar signs/action at the sign's step
+ *   stop      warn; a critical sign ends the run (LRS_ERR_STOPPED, the log flushed)
+ *   reduce    warn; oscillation or plateau multiply the LR scale by the sign's factor
+ *   rollback  warn; divergence or a NaN loss restores the newest in-memory snapshot taken
+ *             before the divergence began, multiplies the LR scale by the factor (0.1 for
+ *             a NaN) and goes on; after max_rollbacks it stops
+ *   adapt     reduce + rollback, and `slow` raises the LR scale by its factor
+ * The LR stays within [lr_min, lr_max] (base LR x scale); at most max_actions LR changes
+ * (rollbacks included) are made; a wanted action past a bound is logged as skipped. After
+ * an LR change the monitor starts afresh (a new regime). Every action also writes
+ * signs/lr_scale at the step the new scale applies from. A NaN loss still ends the run with
+ * LRS_ERR_NUMERIC unless the policy rolls back. Snapshots (a ring of 4, every
+ * snapshot_every steps and at the start) and the monitor are allocated once at the start.
+ * TensorBoard drops points logged past the step a rollback returns to (its restart rule):
+ * signs/log keeps the record of what happened. */
+typedef enum lrs_sign_policy {
+    LRS_POLICY_OFF, LRS_POLICY_WARN, LRS_POLICY_STOP, LRS_POLICY_REDUCE, LRS_POLICY_ROLLBACK,
+    LRS_POLICY_ADAPT
+} lrs_sign_policy;
+
+/* What was done about a sign: the value of the signs/action scalar. */
+typedef enum lrs_policy_act {
+    LRS_ACT_LOGGED = 0, LRS_ACT_REDUCED = 1, LRS_ACT_RAISED = 2, LRS_ACT_ROLLED_BACK = 3,
+    LRS_ACT_STOPPED = 4, LRS_ACT_SKIPPED = 5 /* wanted, but past a bound or max_actions */
+} lrs_policy_act;
+
+typedef struct lrs_policy_config {
+    lrs_sign_policy policy;  /* LRS_POLICY_WARN */
+    double lr_min, lr_max;   /* bounds of base LR x scale; 0: base/1000 and base x 10 */
+    int max_actions;         /* LR changes allowed, rollbacks included: 10 */
+    int max_rollbacks;       /* then the run stops: 5 */
+    int64_t snapshot_every;  /* steps between snapshots: 25 */
+    const lrs_signs_options *signs; /* NULL: lib/signs defaults (total_steps is always set) */
+    /* Called for each sign with what was done, one line ("reduced the LR x0.5 to 0.05"),
+     * e.g. to print it; optional. */
+    void (*on_sign)(void *ctx, const lrs_sign *sign, lrs_policy_act act, const char *done);
+    void *ctx;
+} lrs_policy_config;
+
+typedef struct lrs_policy_result {
+    int signs, actions, rollbacks; /* signs seen; LR changes made; of which rollbacks */
+    double lr_scale;               /* at the end */
+} lrs_policy_result;
+
+void lrs_policy_config_init(lrs_policy_config *pc);
+/* "off", "warn", "stop", "reduce", "rollback", "adapt"; LRS_ERR_ARG otherwise. */
+int lrs_sign_policy_parse(const char *name, lrs_sign_policy *out);
+const char *lrs_sign_policy_name(lrs_sign_policy policy);
+const char *lrs_policy_act_name(lrs_policy_act act);
+
+/* Runs t to its end under pc (see above); out may be NULL. The trainer's own hooks still
+ * run (first). Returns what lrs_trainer_run returns, or LRS_ERR_STOPPED when the policy
+ * stopped the run (lrs_errmsg names the sign). */
+int lrs_trainer_run_watched(lrs_trainer *t, const lrs_policy_config *pc, lrs_policy_result *out);
 
 #ifdef __cplusplus
 }

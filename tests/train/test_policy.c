@@ -1,0 +1,284 @@
+/* Sign policies on the embedded sample (32 steps an epoch): warn logs, stop ends a
+ * diverging run, reduce lowers the LR on a plateau, rollback rescues SGD at LR 1, adapt
+ * raises the LR of a slow run within lr_max. Reference points from plain runs of the same
+ * configs (lrscope train --threads 1 --epochs 20): LR 0.1 reaches val accuracy 0.84, LR 1
+ * collapses to 0.12 (chance is 0.1), LR 1e-4 crawls to 0.56. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "testutil.h"
+#include "train.h"
+
+static lrs_dataset *sample;
+static char tmp[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    if (lrs_dataset_open(&sample, "sample", NULL) != LRS_OK || !test_tmpdir(tmp, sizeof tmp))
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    lrs_dataset_close(sample);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+typedef struct {
+    int seen[8];          /* signs per kind, through on_sign */
+    int acts[6];          /* actions per lrs_policy_act */
+    char last_done[256];
+} sign_count;
+
+static void count_sign(void *ctx, const lrs_sign *s, lrs_policy_act act, const char *done)
+{
+    sign_count *c = ctx;
+    c->seen[s->kind]++;
+    c->acts[act]++;
+    snprintf(c->last_done, sizeof c->last_done, "%s", done);
+}
+
+typedef struct {
+    lrs_trainer *t;
+    lrs_policy_result result;
+    int rc;
+    char logdir[300];
+} watched;
+
+/* Trains `optimizer` at lr for epochs under policy into tmp/name. */
+static void run_watched(watched *w, const char *name, const char *optimizer, double lr, int epochs,
+                        lrs_policy_config *pc, sign_count *count)
+{
+    snprintf(w->logdir, sizeof w->logdir, "%s/%s", tmp, name);
+    lrs_train_config cfg;
+    lrs_train_config_init(&cfg);
+    cfg.optimizer = optimizer;
+    cfg.lr = lr;
+    cfg.epochs = epochs;
+    cfg.threads = 1;
+    cfg.logdir = w->logdir;
+    if (lrs_trainer_create(&w->t, sample, &cfg) != LRS_OK)
+        fail_msg("create: %s", lrs_errmsg());
+    *count = (sign_count){0};
+    pc->on_sign = count_sign;
+    pc->ctx = count;
+    w->rc = lrs_trainer_run_watched(w->t, pc, &w->result);
+}
+
+static lrs_reader *read_logdir(const char *logdir)
+{
+    lrs_reader *r;
+    assert_int_equal(lrs_reader_open(&r, logdir, NULL), LRS_OK);
+    assert_int_equal(lrs_reader_poll(r, NULL), LRS_OK);
+    assert_int_equal(lrs_reader_run_count(r), 1);
+    return r;
+}
+
+static const lrs_series *must_series(const lrs_reader *r, const char *tag)
+{
+    const lrs_series *s = lrs_run_find(lrs_reader_run(r, 0), tag);
+    if (!s)
+        fail_msg("tag %s is missing", tag);
+    return s;
+}
+
+/* The text logged under signs/log that contains `what`, or NULL. */
+static const char *find_log(const lrs_reader *r, const char *what)
+{
+    const lrs_series *s = must_series(r, "signs/log");
+    const lrs_item *items = lrs_series_items(s);
+    for (size_t i = 0; i < lrs_series_len(s); i++)
+        if (strstr(items[i].data, what))
+            return items[i].data;
+    return NULL;
+}
+
+static void warn_logs_the_divergence_as_text_and_scalar(void **state)
+{
+    (void)state;
+    lrs_policy_config pc;
+    lrs_policy_config_init(&pc);
+    assert_int_equal(pc.policy, LRS_POLICY_WARN); /* the default */
+    sign_count c;
+    watched w;
+    run_watched(&w, "warn", "sgd:momentum=0.9", 1.0, 2, &pc, &c);
+    assert_int_equal(w.rc, LRS_OK); /* warned, not stopped: the run goes to its end */
+    assert_int_equal(lrs_trainer_step_count(w.t), 64);
+    assert_int_equal(c.seen[LRS_SIGN_DIVERGENCE], 1);
+    assert_int_equal(c.acts[LRS_ACT_LOGGED], w.result.signs);
+    assert_int_equal(w.result.actions, 0);
+    lrs_trainer_free(w.t);
+    lrs_reader *r = read_logdir(w.logdir);
+    const char *line = find_log(r, "**divergence** (critical, train/loss");
+    assert_non_null(line);
+    assert_non_null(strstr(line, "LR was 1"));
+    assert_non_null(strstr(line, "Done: logged"));
+    const lrs_series *action = must_series(r, "signs/action");
+    assert_int_equal(lrs_series_len(action), (size_t)w.result.signs);
+    assert_true(lrs_series_scalars(action)[0].value == LRS_ACT_LOGGED);
+    const lrs_series *scale = must_series(r, "signs/lr_scale");
+    assert_int_equal(lrs_series_len(scale), 1);
+    assert_true(lrs_series_scalars(scale)[0].value == 1);
+    lrs_reader_close(r);
+}
+
+static void stop_ends_a_diverging_run_with_a_flushed_log(void **state)
+{
+    (void)state;
+    lrs_policy_config pc;
+    lrs_policy_config_init(&pc);
+    pc.policy = LRS_POLICY_STOP;
+    sign_count c;
+    watched w;
+    run_watched(&w, "stop", "sgd:momentum=0.9", 1.0, 2, &pc, &c);
+    assert_int_equal(w.rc, LRS_ERR_STOPPED);
+    assert_non_null(strstr(lrs_errmsg(), "policy stop stopped the run at step"));
+    assert_non_null(strstr(lrs_errmsg(), "on divergence: loss"));
+    int64_t steps = lrs_trainer_step_count(w.t);
+    assert_true(steps >= 4 && steps <= 10); /* it climbs from step 2 (see test_signs_cli) */
+    assert_int_equal(c.acts[LRS_ACT_STOPPED], 1);
+    /* Read before the trainer is freed: the stop itself flushed the log. */
+    lrs_reader *r = read_logdir(w.logdir);
+    assert_int_equal(lrs_series_len(must_series(r, "train/loss")), (size_t)steps);
+    assert_non_null(find_log(r, "Done: stopped the run"));
+    assert_true(lrs_series_scalars(must_series(r, "signs/action"))[0].value == LRS_ACT_STOPPED);
+    lrs_reader_close(r);
+    lrs_trainer_free(w.t);
+}
+
+/* SGD at LR 3 falls from its early blow-up to a level it cannot leave: a plateau, on
+ * which reduce multiplies the LR by 0.1 (ReduceLROnPlateau's factor). */
+static void reduce_lowers_the_lr_tenfold_on_a_plateau(void **state)
+{
+    (void)state;
+    lrs_policy_config pc;
+    lrs_policy_config_init(&pc);
+    pc.policy = LRS_POLICY_REDUCE;
+    sign_count c;
+    watched w;
+    run_watched(&w, "reduce", "sgd:momentum=0.9", 3.0, 20, &pc, &c);
+    assert_int_equal(w.rc, LRS_OK);
+    assert_int_equal(c.acts[LRS_ACT_REDUCED], 1);
+    assert_int_equal(c.seen[LRS_SIGN_DIVERGENCE], 1); /* logged only: reduce does not roll back */
+    assert_true(fabs(w.result.lr_scale - 0.1) < 1e-12);
+    lrs_trainer_free(w.t);
+    lrs_reader *r = read_logdir(w.logdir);
+    assert_non_null(find_log(r, "**plateau**"));
+    assert_non_null(find_log(r, "reduced the LR x0.1: 3 -> 0.3"));
+    const lrs_series *lr = must_series(r, "train/lr");
+    const lrs_scalar *p = lrs_series_scalars(lr);
+    size_t n = lrs_series_len(lr), drops = 0;
+    assert_int_equal(n, 640);
+    for (size_t i = 1; i < n; i++)
+        if (p[i].value != p[i - 1].value) {
+            drops++;
+            assert_true(fabs(p[i].value / p[i - 1].value - 0.1) < 1e-6);
+        }
+    assert_int_equal(drops, 1);
+    assert_true(fabs(p[n - 1].value - 0.3) < 1e-6);
+    lrs_reader_close(r);
+}
+
+/* SGD momentum 0.9 at LR 1 collapses to chance (0.12 after 20 epochs); rollback restores
+ * the snapshot from before the climb at LR 0.1 and ends near LR 0.1's 0.84. */
+static void rollback_rescues_sgd_at_lr_1(void **state)
+{
+    (void)state;
+    lrs_policy_config pc;
+    lrs_policy_config_init(&pc);
+    pc.policy = LRS_POLICY_ROLLBACK;
+    sign_count c;
+    watched w;
+    run_watched(&w, "rollback", "sgd:momentum=0.9", 1.0, 10, &pc, &c);
+    assert_int_equal(w.rc, LRS_OK);
+    assert_int_equal(lrs_trainer_step_count(w.t), 320);
+    assert_true(w.result.rollbacks >= 1 && w.result.rollbacks <= 2);
+    assert_true(w.result.lr_scale <= 0.1 + 1e-12);
+    lrs_train_result r;
+    lrs_trainer_result(w.t, &r);
+    print_message("rollback at LR 1: %d rollback(s), LR scale %g, train loss %.4f, val accuracy %.4f\n",
+                  w.result.rollbacks, w.result.lr_scale, r.train_loss, r.val_accuracy);
+    assert_true(isfinite(r.train_loss) && r.train_loss < 0.6);
+    assert_true(r.val_accuracy > 0.78);
+    lrs_trainer_free(w.t);
+    lrs_reader *rd = read_logdir(w.logdir);
+    assert_non_null(find_log(rd, "rolled back to step 0 (rollback 1 of 5) and reduced the LR x0.1: 1 -> 0.1"));
+    /* TensorBoard's restart rule: the curve shows the rescued run from step 0. */
+    const lrs_series *lr = must_series(rd, "train/lr");
+    assert_int_equal(lrs_series_len(lr), 320);
+    assert_true(fabs(lrs_series_scalars(lr)[319].value - 0.1) < 1e-6);
+    lrs_reader_close(rd);
+}
+
+/* SGD at LR 1e-4 is slow (see above); adapt raises its LR, never above lr_max. */
+static void adapt_raises_a_slow_lr_up_to_lr_max(void **state)
+{
+    (void)state;
+    lrs_policy_config pc;
+    lrs_policy_config_init(&pc);
+    pc.policy = LRS_POLICY_ADAPT;
+    pc.lr_max = 3e-4;
+    sign_count c;
+    watched w;
+    run_watched(&w, "adapt", "sgd:momentum=0.9", 1e-4, 20, &pc, &c);
+    assert_int_equal(w.rc, LRS_OK);
+    assert_true(c.acts[LRS_ACT_RAISED] >= 1);
+    assert_true(fabs(w.result.lr_scale - 3) < 1e-9); /* the second raise (x2) stops at lr_max */
+    lrs_trainer_free(w.t);
+    lrs_reader *r = read_logdir(w.logdir);
+    assert_non_null(find_log(r, "**slow**"));
+    assert_non_null(find_log(r, "raised the LR x"));
+    const lrs_series *lr = must_series(r, "train/lr");
+    const lrs_scalar *p = lrs_series_scalars(lr);
+    size_t n = lrs_series_len(lr);
+    double top = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_true(p[i].value >= 1e-4 * (1 - 1e-6));
+        top = fmax(top, p[i].value);
+    }
+    assert_true(p[0].value == (double)(float)1e-4);
+    print_message("adapt at LR 1e-4: %d raise(s), top LR %g; last: %s\n", c.acts[LRS_ACT_RAISED], top,
+                  c.last_done);
+    assert_true(fabs(top - 3e-4) < 3e-4 * 1e-6);
+    lrs_reader_close(r);
+}
+
+static void policy_names_parse_and_bad_ones_are_named(void **state)
+{
+    (void)state;
+    const char *names[] = {"off", "warn", "stop", "reduce", "rollback", "adapt"};
+    for (int i = 0; i < 6; i++) {
+        lrs_sign_policy p;
+        assert_int_equal(lrs_sign_policy_parse(names[i], &p), LRS_OK);
+        assert_int_equal(p, i);
+        assert_string_equal(lrs_sign_policy_name(p), names[i]);
+    }
+    lrs_sign_policy p;
+    assert_int_equal(lrs_sign_policy_parse("rolback", &p), LRS_ERR_ARG);
+    assert_string_equal(lrs_errmsg(), "expected off, warn, stop, reduce, rollback or adapt, got 'rolback'");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(warn_logs_the_divergence_as_text_and_scalar),
+        cmocka_unit_test(stop_ends_a_diverging_run_with_a_flushed_log),
+        cmocka_unit_test(reduce_lowers_the_lr_tenfold_on_a_plateau),
+        cmocka_unit_test(rollback_rescues_sgd_at_lr_1),
+        cmocka_unit_test(adapt_raises_a_slow_lr_up_to_lr_max),
+        cmocka_unit_test(policy_names_parse_and_bad_ones_are_named),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

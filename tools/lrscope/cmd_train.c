@@ -16,21 +16,15 @@ enum { CLI_NUMERIC = 3 }; /* the loss became NaN or infinite */
 
 static const char usage_text[] =
     "usage: lrscope train [--data sample|fashion-mnist|PATH] [--model mlp:256] [--optimizer SPEC]\n"
-    "                     [--lr X] [--schedule SPEC] [--epochs N | --steps N] [--batch 128]\n"
+    "                     [--lr X|auto] [--lr-fallback X] [--schedule SPEC]\n"
+    "                     [--epochs N | --steps N] [--batch 128]\n"
     "                     [--seed 1] [--threads N] [--clip-norm X] [--eval-every N]\n"
     "                     [--val-split F] [--logdir DIR] [--checkpoint FILE]\n"
     "                     [--checkpoint-every N] [--resume FILE] [--json]\n"
     "  defaults: --data sample --model mlp:256 --optimizer sgd:momentum=0.9 --lr 0.1 (sgd)\n"
     "  or 1e-3 (adam, adamw) --schedule constant --epochs 1 --batch 128 --seed 1, --threads all\n"
-    "  cores, --logdir runs/<date-time>. Exit 3 when the loss becomes NaN or infinite.\n";
-
-typedef struct {
-    lrs_train_config cfg;
-    const char *data, *resume;
-    double val_split;
-    int json, epochs_given;
-    char logdir[64];
-} train_args;
+    "  cores, --logdir runs/<date-time>. Exit 3 when the loss becomes NaN or infinite.\n"
+    "  --lr auto: a range test (logged under find/*) picks the LR (onecycle/cyclic: the max LR).\n";
 
 typedef struct {
     int flag_kind; /* 0 string, 1 double, 2 int64 */
@@ -39,8 +33,7 @@ typedef struct {
     int64_t min, max;
 } flag_spec;
 
-/* Parses argv[*i] (and its value) when it is one of the valued flags; 1 when it is not. */
-static int parse_flag(train_args *a, int argc, char **argv, int *i)
+int train_parse_flag(const char *cmd, train_args *a, int argc, char **argv, int *i)
 {
     int64_t epochs = a->cfg.epochs, batch = a->cfg.batch, seed = (int64_t)a->cfg.seed,
             threads = a->cfg.threads;
@@ -59,7 +52,7 @@ static int parse_flag(train_args *a, int argc, char **argv, int *i)
         const flag_spec *f = &flags[k];
         if (!cli_is_flag(argv[*i], f->name))
             continue;
-        const char *value = cli_flag_value("train", argc, argv, i, f->name);
+        const char *value = cli_flag_value(cmd, argc, argv, i, f->name);
         int rc = value ? 0 : CLI_USAGE;
         if (rc == 0 && f->flag_kind == 0)
             *(const char **)f->out = value;
@@ -72,11 +65,10 @@ static int parse_flag(train_args *a, int argc, char **argv, int *i)
         a->epochs_given |= !strcmp(f->name, "--epochs");
         return rc;
     }
-    return cli_error(CLI_USAGE, "train: unknown flag '%s' (see --help)", argv[*i]);
+    return 1;
 }
 
-/* Each spec on its own, so that an error names its flag. */
-static int check_specs(const lrs_train_config *c)
+int train_check_specs(const lrs_train_config *c)
 {
     lrs_mlp *m = NULL;
     lrs_optim *o = NULL;
@@ -113,7 +105,7 @@ static int check_args(train_args *a)
     }
     a->cfg.data_label = a->data;
     a->cfg.val_split = a->val_split;
-    return check_specs(&a->cfg);
+    return train_check_specs(&a->cfg);
 }
 
 static int parse_args(int argc, char **argv, train_args *a)
@@ -132,7 +124,9 @@ static int parse_args(int argc, char **argv, train_args *a)
         }
         if (strncmp(arg, "--", 2))
             return cli_error(CLI_USAGE, "train: unexpected argument '%s' (flags only, see --help)", arg);
-        int rc = parse_flag(a, argc, argv, &i);
+        int rc = lr_auto_parse_flag(&a->lr_auto, argc, argv, &i);
+        if (rc == 1 && (rc = train_parse_flag("train", a, argc, argv, &i)) == 1)
+            return cli_error(CLI_USAGE, "train: unknown flag '%s' (see --help)", arg);
         if (rc)
             return rc;
     }
@@ -257,9 +251,14 @@ static int train(const train_args *a, lrs_dataset *ds)
     progress p = {a, wall_now(), 0, cli_is_tty(stderr) && !a->json};
     lrs_train_hooks hooks = {on_step, on_eval, on_epoch, &p};
     lrs_trainer_set_hooks(t, &hooks);
+    int status = lr_auto_apply(&a->lr_auto, t, a->cfg.logdir, a->json);
+    if (status) {
+        lrs_trainer_free(t);
+        return status;
+    }
     if (!a->json)
         fprintf(stderr, "lrscope: logging to %s\n", a->cfg.logdir);
-    int rc = lrs_trainer_run(t, 0), status = CLI_OK;
+    int rc = lrs_trainer_run(t, 0);
     if (rc == LRS_ERR_NUMERIC)
         status = cli_error(CLI_NUMERIC, "train: %s", lrs_errmsg());
     else if (rc != LRS_OK)

@@ -10,5 +10,6 @@ int cmd_report(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
+int cmd_find(int argc, char **argv);
 
 #endif

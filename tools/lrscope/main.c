@@ -21,6 +21,7 @@ static const command commands[] = {
     {"watch", cmd_watch, "follow runs being written and raise each new warning sign once"},
     {"train", cmd_train, "train an MLP, logging loss, LR and accuracy to a TensorBoard logdir"},
     {"tune", cmd_tune, "search learning rates and other train flags (random, grid, ASHA, TPE)"},
+    {"find", cmd_find, "LR range test: sweep the LR, suggest one (valley, steep, minimum, auto)"},
 };
 
 static void usage(FILE *f)

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "run_cli.h"
 #include "testutil.h"
 
 static char tmp[256];
@@ -25,24 +26,9 @@ static const char *binary(void)
     return bin;
 }
 
-/* Runs `lrscope ARGS`, returns its exit status; stdout lands in out, stderr in err. */
 static int run(const char *args, char *out, size_t out_n, char *err, size_t err_n)
 {
-    char cmd[4096], path[300];
-    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/out' 2>'%s/err'", binary(), args, tmp, tmp);
-    int status = system(cmd);
-    const char *names[2] = {"out", "err"};
-    char *bufs[2] = {out, err};
-    size_t sizes[2] = {out_n, err_n};
-    for (int i = 0; i < 2; i++) {
-        snprintf(path, sizeof path, "%s/%s", tmp, names[i]);
-        FILE *f = fopen(path, "rb");
-        assert_non_null(f);
-        size_t n = fread(bufs[i], 1, sizes[i] - 1, f);
-        bufs[i][n] = '\0';
-        fclose(f);
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return run_lrscope(tmp, args, out, out_n, err, err_n);
 }
 
 /* The --show --json document of study dir, parsed. */

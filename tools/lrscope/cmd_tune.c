@@ -5,21 +5,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_train.h"
 #include "cmd_tune.h"
 #include "commands.h"
-
-static int open_data(const tune_args *a, lrs_dataset **ds)
-{
-    if (lrs_dataset_open(ds, a->data, NULL) != LRS_OK) {
-        if (!strcmp(a->data, "fashion-mnist"))
-            return cli_error(CLI_FAILED, "--data fashion-mnist: %s (install Debian's "
-                             "dataset-fashion-mnist: scripts/setup.sh fashion-mnist)", lrs_errmsg());
-        return cli_error(CLI_FAILED, "--data %s: %s", a->data, lrs_errmsg());
-    }
-    if (a->val_split > 0 && lrs_dataset_val_split(*ds, a->val_split, a->cfg.seed) != LRS_OK)
-        return cli_error(CLI_USAGE, "--val-split %g: %s", a->val_split, lrs_errmsg());
-    return 0;
-}
 
 /* A new study: the space (narrowed by a range test with --seed-with-find) and options. */
 static int create_study(const tune_args *a, lrs_dataset *ds, int argc, char **argv, lrs_study **st)
@@ -52,7 +40,7 @@ static int search(tune_args *a, int argc, char **argv)
         rc = tune_load_args(st, argc, argv, a);
     }
     if (rc == 0)
-        rc = open_data(a, &ds);
+        rc = train_open_data(a->data, a->val_split, a->cfg.seed, &ds);
     if (rc == 0 && !st)
         rc = create_study(a, ds, argc, argv, &st);
     if (rc == 0) {
@@ -84,7 +72,7 @@ static int mpi_worker(tune_args *a, int argc, char **argv)
     }
     lrs_dataset *ds = NULL;
     if (rc == 0)
-        rc = open_data(a, &ds);
+        rc = train_open_data(a->data, a->val_split, a->cfg.seed, &ds);
     tune_trial_ctx ctx = {a, ds};
     lrs_objective obj = {tune_run_trial, &ctx};
     if (rc == 0 && lrs_tune_mpi_worker(&obj) != LRS_OK)

@@ -29,7 +29,7 @@ static void raise_divergence(lrs_monitor *m, int64_t step, double x, const char 
 
 /* smooth_before: the fast EMA before x; both EMAs already include x. */
 static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smooth_before,
-                             double jump_floor)
+                             double trend_before, double jump_floor)
 {
     loss_point_state *s = &m->loss;
     const lrs_signs_options *o = &m->opt;
@@ -37,11 +37,12 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
     s->high_run = (x >= o->divergence_ratio * floor && s->smooth >= o->divergence_ratio * floor)
                       ? s->high_run + 1 : 0;
     s->climb_run = s->smooth > smooth_before ? s->climb_run + 1 : 0;
+    s->trend_run = s->trend > trend_before ? s->trend_run + 1 : 0;
     s->last_jump = jump_floor > 0 && x >= o->divergence_jump * jump_floor;
     s->jump_run = s->last_jump ? s->jump_run + 1 : 0;
 
     if (!(floor > 0)) { /* ratios assume a positive loss */
-        s->high_run = s->climb_run = 0;
+        s->high_run = s->climb_run = s->trend_run = 0;
         return;
     }
     if (s->diverging) {
@@ -50,7 +51,8 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
     }
     if (s->high_run >= o->divergence_confirm)
         raise_divergence(m, step, x, "keeps climbing");
-    else if (s->climb_run >= o->divergence_climb && s->smooth >= o->divergence_climb_ratio * floor)
+    else if ((s->climb_run >= o->divergence_climb || s->trend_run >= o->divergence_climb) &&
+             s->smooth >= o->divergence_climb_ratio * floor)
         raise_divergence(m, step, x, "grows at every step");
     else if (s->jump_run >= 2)
         raise_divergence(m, step, x, "jumped tenfold");
@@ -125,7 +127,8 @@ void loss_point_feed(lrs_monitor *m, int64_t step, double x)
         s->smooth = s->trend = s->trend_min = s->smooth_min = x;
         s->spread = 0;
     }
-    double smooth_before = s->smooth, spread_before = s->spread, jump_floor = s->smooth_min;
+    double smooth_before = s->smooth, trend_before = s->trend, spread_before = s->spread;
+    double jump_floor = s->smooth_min;
     double residual = fabs(x - smooth_before);
     if (s->finite == 2) s->spread = residual;
     else s->spread += o->trend_smoothing * (fmin(residual, 3 * s->spread) - s->spread);
@@ -138,7 +141,7 @@ void loss_point_feed(lrs_monitor *m, int64_t step, double x)
     if (s->smooth <= 1.1 * s->trend_min) s->near_min_step = step;
 
     judge_spike(m, step, x, smooth_before, spread_before);
-    judge_divergence(m, step, x, smooth_before, jump_floor);
+    judge_divergence(m, step, x, smooth_before, trend_before, jump_floor);
     loss_block_feed(m, step, x);
 }
 

@@ -84,7 +84,7 @@ typedef struct lrs_signs_options {
     double divergence_ratio;     /* loss and smoothed loss >= ratio x running min of the trend... 2 */
     int divergence_confirm;      /* ...for this many consecutive points: 3 */
     double divergence_climb_ratio; /* or smoothed >= this x min... 1.6 */
-    int divergence_climb;        /* ...and rising at each of this many points: 10 */
+    int divergence_climb;        /* ...and it (or the slow trend) rose at each of this many points: 10 */
     double divergence_jump;      /* or 2 consecutive points >= this x the lowest point: 10 */
     double divergence_factor;    /* suggested LR factor: 0.1 */
 
@@ -149,7 +149,8 @@ void lrs_monitor_close(lrs_monitor *m);
  * (case-insensitive): a word loss / train_loss / training_loss / val_loss / ... is a
  * loss, with a word val / valid / validation / eval / test (or val_loss...) a val loss;
  * lr / learning_rate / lr-* / lr_* an LR; grad_norm / gradient_norm / global_norm a
- * gradient norm. Tags under find/ (LR range tests) are never taken. Returns 0 when the
+ * gradient norm. Tags under find/ (LR range tests) and signs/ (what a sign policy did,
+ * e.g. signs/lr_scale) are never taken. Returns 0 when the
  * tag is none of these, else a preference score (higher: a training loss over another
  * loss, shallower tags first) and sets *role. */
 int lrs_signs_classify_tag(const char *tag, lrs_role *role);

@@ -24,6 +24,7 @@ typedef struct loss_point_state {
     int64_t near_min_step;   /* last step where smooth <= 1.1 x trend_min */
     int high_run;            /* consecutive points with loss and smooth >= ratio x trend_min */
     int climb_run;           /* consecutive points where smooth rose */
+    int trend_run;           /* consecutive points where trend rose */
     int jump_run;            /* consecutive points >= divergence_jump x smooth_min */
     int diverging;           /* a divergence episode is open */
     int spike_pending;       /* points since a spike candidate, 0 = none */

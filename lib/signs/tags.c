@@ -54,6 +54,7 @@ int lrs_signs_classify_tag(const char *tag, lrs_role *role)
         if (*p == '/') p++;
     }
     if (word_starts(tag, strlen(tag), "find/")) return 0; /* LR range tests are not training */
+    if (word_starts(tag, strlen(tag), "signs/")) return 0; /* what a policy did (signs/lr_scale) */
     if (loss && val) *role = LRS_ROLE_VAL_LOSS;
     else if (loss) *role = LRS_ROLE_LOSS;
     else if (lr) *role = LRS_ROLE_LR;

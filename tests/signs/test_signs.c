@@ -90,7 +90,7 @@ static void divergence_flagged_within_20_steps_of_leaving_the_minimum(void **sta
         assert_int_equal(s->action, LRS_ACTION_REDUCE_LR);
         assert_true(s->factor == 0.1);
         assert_true(llabs(s->start_step - series.onset) <= 10);
-        assert_true(s->end_step - series.onset <= 25);
+        assert_true(s->end_step - series.onset <= 20);
         assert_non_null(strstr(s->message, "LR was 0.1"));
     }
 }

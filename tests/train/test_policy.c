@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "run_cli.h"
 #include "testutil.h"
 #include "train.h"
 
@@ -270,6 +271,44 @@ static void policy_names_parse_and_bad_ones_are_named(void **state)
     assert_string_equal(lrs_errmsg(), "expected off, warn, stop, reduce, rollback or adapt, got 'rolback'");
 }
 
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* Through the binary: a bad --on-sign value or bound is one line and exit 2; stop exits 3
+ * naming the sign; rollback exits 0 with the action on stderr. */
+static void on_sign_flags_through_the_binary(void **state)
+{
+    (void)state;
+    static char out[8192], err[8192];
+    const struct {
+        const char *args, *says;
+    } bad[] = {
+        {"--on-sign rolback", "lrscope: --on-sign: expected off, warn, stop, reduce, rollback or adapt, got 'rolback'"},
+        {"--on-sign", "lrscope: train: --on-sign: expected a value"},
+        {"--lr-max 0", "lrscope: --lr-max: expected a positive learning rate, got 0"},
+        {"--max-actions x", "lrscope: --max-actions: expected a whole number"},
+    };
+    char args[600];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(args, sizeof args, "train --threads 1 --logdir '%s/bad' %s", tmp, bad[i].args);
+        int rc = run_lrscope(tmp, args, out, sizeof out, err, sizeof err);
+        if (rc != 2 || strncmp(err, bad[i].says, strlen(bad[i].says)) || count_lines(err) != 1)
+            fail_msg("'%s': exit %d, stderr '%s'", bad[i].args, rc, err);
+    }
+    snprintf(args, sizeof args, "train --threads 1 --lr 1 --steps 40 --on-sign stop --logdir '%s/cli-stop'", tmp);
+    assert_int_equal(run_lrscope(tmp, args, out, sizeof out, err, sizeof err), 3);
+    assert_non_null(strstr(err, "lrscope: train: policy stop stopped the run at step 6 on divergence"));
+    snprintf(args, sizeof args, "train --threads 1 --lr 1 --steps 40 --on-sign rollback --logdir '%s/cli-rb'", tmp);
+    assert_int_equal(run_lrscope(tmp, args, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(err, "critical divergence on train/loss"));
+    assert_non_null(strstr(err, "rolled back to step 0 (rollback 1 of 5) and reduced the LR x0.1: 1 -> 0.1"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +318,7 @@ int main(void)
         cmocka_unit_test(rollback_rescues_sgd_at_lr_1),
         cmocka_unit_test(adapt_raises_a_slow_lr_up_to_lr_max),
         cmocka_unit_test(policy_names_parse_and_bad_ones_are_named),
+        cmocka_unit_test(on_sign_flags_through_the_binary),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -12,7 +12,7 @@
 #include "commands.h"
 #include "train.h"
 
-enum { CLI_NUMERIC = 3 }; /* the loss became NaN or infinite */
+enum { CLI_NUMERIC = 3 }; /* the loss became NaN or infinite, or a sign policy stopped the run */
 
 static const char usage_text[] =
     "usage: lrscope train [--data sample|fashion-mnist|PATH] [--model mlp:256] [--optimizer SPEC]\n"
@@ -21,10 +21,56 @@ static const char usage_text[] =
     "                     [--seed 1] [--threads N] [--clip-norm X] [--eval-every N]\n"
     "                     [--val-split F] [--logdir DIR] [--checkpoint FILE]\n"
     "                     [--checkpoint-every N] [--resume FILE] [--json]\n"
+    "                     [--on-sign off|warn|stop|reduce|rollback|adapt] [--lr-min X]\n"
+    "                     [--lr-max X] [--max-actions N]\n"
     "  defaults: --data sample --model mlp:256 --optimizer sgd:momentum=0.9 --lr 0.1 (sgd)\n"
     "  or 1e-3 (adam, adamw) --schedule constant --epochs 1 --batch 128 --seed 1, --threads all\n"
     "  cores, --logdir runs/<date-time>. Exit 3 when the loss becomes NaN or infinite.\n"
-    "  --lr auto: a range test (logged under find/*) picks the LR (onecycle/cyclic: the max LR).\n";
+    "  --lr auto: a range test (logged under find/*) picks the LR (onecycle/cyclic: the max LR).\n"
+    "  --on-sign warn (default): warning signs on stderr and under signs/ in the log; stop: end\n"
+    "  on a critical sign (exit 3); reduce: LR x factor on oscillation/plateau; rollback: on\n"
+    "  divergence/NaN back to an in-memory snapshot at LR x0.1; adapt: all, and raise a slow\n"
+    "  LR. LR bounds --lr-min LR/1000, --lr-max LR x10; --max-actions 10 LR changes.\n";
+
+/* --on-sign and its bounds: lib/train's sign policies (train.h). */
+typedef struct {
+    lrs_policy_config pc;
+} sign_args;
+
+/* 0 or CLI_USAGE after one line when argv[*i] is one of the --on-sign flags; 1 when not. */
+static int sign_parse_flag(sign_args *s, int argc, char **argv, int *i)
+{
+    static const char *const names[] = {"--on-sign", "--lr-min", "--lr-max", "--max-actions"};
+    const char *name = NULL, *value;
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (cli_is_flag(argv[*i], names[k]))
+            name = names[k];
+    if (!name)
+        return 1;
+    if (!(value = cli_flag_value("train", argc, argv, i, name)))
+        return CLI_USAGE;
+    if (name == names[0])
+        return lrs_sign_policy_parse(value, &s->pc.policy) == LRS_OK
+                   ? 0 : cli_error(CLI_USAGE, "--on-sign: %s", lrs_errmsg());
+    if (name == names[3]) {
+        int64_t actions;
+        int rc = cli_parse_int64(name, value, 0, 1000000, &actions);
+        s->pc.max_actions = (int)actions;
+        return rc;
+    }
+    double *out = name == names[1] ? &s->pc.lr_min : &s->pc.lr_max;
+    int rc = cli_parse_double(name, value, out);
+    if (rc == 0 && !(*out > 0))
+        rc = cli_error(CLI_USAGE, "%s: expected a positive learning rate, got %g", name, *out);
+    return rc;
+}
+
+static void print_sign(void *ctx, const lrs_sign *s, lrs_policy_act act, const char *done)
+{
+    (void)ctx, (void)act;
+    fprintf(stderr, "lrscope: step %lld: %s %s on %s: %s; %s\n", (long long)s->end_step,
+            lrs_severity_name(s->severity), lrs_sign_kind_name(s->kind), s->tag, s->message, done);
+}
 
 typedef struct {
     int flag_kind; /* 0 string, 1 double, 2 int64 */
@@ -108,7 +154,7 @@ static int check_args(train_args *a)
     return train_check_specs(&a->cfg);
 }
 
-static int parse_args(int argc, char **argv, train_args *a)
+static int parse_args(int argc, char **argv, train_args *a, sign_args *sign)
 {
     lrs_train_config_init(&a->cfg);
     a->data = "sample";
@@ -125,6 +171,8 @@ static int parse_args(int argc, char **argv, train_args *a)
         if (strncmp(arg, "--", 2))
             return cli_error(CLI_USAGE, "train: unexpected argument '%s' (flags only, see --help)", arg);
         int rc = lr_auto_parse_flag(&a->lr_auto, argc, argv, &i);
+        if (rc == 1)
+            rc = sign_parse_flag(sign, argc, argv, &i);
         if (rc == 1 && (rc = train_parse_flag("train", a, argc, argv, &i)) == 1)
             return cli_error(CLI_USAGE, "train: unknown flag '%s' (see --help)", arg);
         if (rc)
@@ -239,7 +287,7 @@ static void print_done(const train_args *a, lrs_trainer *t)
     fputs("}\n", stdout);
 }
 
-static int train(const train_args *a, lrs_dataset *ds)
+static int train(const train_args *a, sign_args *sign, lrs_dataset *ds)
 {
     lrs_trainer *t;
     if (lrs_trainer_create(&t, ds, &a->cfg) != LRS_OK)
@@ -258,8 +306,9 @@ static int train(const train_args *a, lrs_dataset *ds)
     }
     if (!a->json)
         fprintf(stderr, "lrscope: logging to %s\n", a->cfg.logdir);
-    int rc = lrs_trainer_run(t, 0);
-    if (rc == LRS_ERR_NUMERIC)
+    sign->pc.on_sign = print_sign;
+    int rc = lrs_trainer_run_watched(t, &sign->pc, NULL);
+    if (rc == LRS_ERR_NUMERIC || rc == LRS_ERR_STOPPED)
         status = cli_error(CLI_NUMERIC, "train: %s", lrs_errmsg());
     else if (rc != LRS_OK)
         status = cli_error(CLI_FAILED, "train: %s", lrs_errmsg());
@@ -272,12 +321,14 @@ static int train(const train_args *a, lrs_dataset *ds)
 int cmd_train(int argc, char **argv)
 {
     train_args a = {0};
-    int rc = parse_args(argc, argv, &a);
+    sign_args sign;
+    lrs_policy_config_init(&sign.pc);
+    int rc = parse_args(argc, argv, &a, &sign);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
     lrs_dataset *ds = NULL;
     if ((rc = train_open_data(a.data, a.val_split, a.cfg.seed, &ds)) == 0)
-        rc = train(&a, ds);
+        rc = train(&a, &sign, ds);
     lrs_dataset_close(ds);
     return rc;
 }

@@ -76,6 +76,13 @@ typedef struct lrs_train_config {
     int64_t checkpoint_every; /* 0: epoch ends and the end only */
     const char *data_label; /* "sample": the data set's name, for the HParams dashboard */
     double val_split;       /* 0: the validation fraction the caller split off, for HParams */
+    /* Data parallelism (lrscope train under mpirun): with shards > 1 this process computes
+     * only its share [shard*B/shards, (shard+1)*B/shards) of each batch of B, and reduce sums
+     * a buffer over every process (an all-reduce), so that the mean loss and gradient, and
+     * so every update, are those of the whole batch on every process. */
+    int shard, shards;      /* 0, 1 */
+    int (*reduce)(void *ctx, float *buf, size_t n); /* NULL; needed when shards > 1 */
+    void *reduce_ctx;
 } lrs_train_config;
 
 /* Fills cfg with the defaults above. */

@@ -40,6 +40,9 @@ static int check_config(const lrs_train_config *c)
         return lrs_fail(LRS_ERR_ARG, "train: clip_norm %g is not a finite number >= 0", c->clip_norm);
     if (c->eval_every < 0 || c->checkpoint_every < 0)
         return lrs_fail(LRS_ERR_ARG, "train: eval_every and checkpoint_every must be >= 0");
+    if (c->shards > 1 && (!c->reduce || c->shard < 0 || c->shard >= c->shards))
+        return lrs_fail(LRS_ERR_ARG, "train: shard %d of %d needs 0 <= shard < shards and a reduce function",
+                        c->shard, c->shards);
     return LRS_OK;
 }
 
@@ -195,6 +198,46 @@ void lrs_trainer_set_hooks(lrs_trainer *t, const lrs_train_hooks *hooks)
     t->hooks = hooks ? *hooks : (lrs_train_hooks){0};
 }
 
+/* This process's share of a batch of count: [*lo, *lo + return value). All of it unless
+ * the config shards batches (data parallelism). */
+static int shard_range(const lrs_trainer *t, int count, int *lo)
+{
+    int shards = t->cfg.shards > 1 ? t->cfg.shards : 1, shard = shards > 1 ? t->cfg.shard : 0;
+    *lo = (int)((int64_t)count * shard / shards);
+    return (int)((int64_t)count * (shard + 1) / shards) - *lo;
+}
+
+/* Forward on this process's share; with shards, the batch's mean loss summed over them
+ * (every process gets it before any judges it, so a NaN stops all of them alike). */
+static int shard_forward(lrs_trainer *t, int count, float *loss)
+{
+    int lo, mine = shard_range(t, count, &lo), rc = LRS_OK;
+    *loss = 0;
+    if (mine > 0)
+        rc = lrs_mlp_forward(t->mlp, t->x + (size_t)lo * lrs_mlp_inputs(t->mlp), t->y + lo, mine, loss, NULL);
+    if (rc != LRS_OK || t->cfg.shards <= 1)
+        return rc;
+    *loss *= (float)mine / (float)count;
+    return t->cfg.reduce(t->cfg.reduce_ctx, loss, 1);
+}
+
+/* Backward on this process's share; with shards, the share-weighted gradients summed. */
+static int shard_backward(lrs_trainer *t, int count)
+{
+    int lo, mine = shard_range(t, count, &lo);
+    float *grads = lrs_mlp_grads(t->mlp);
+    size_t n = lrs_mlp_num_params(t->mlp);
+    int rc = mine > 0 ? lrs_mlp_backward(t->mlp) : LRS_OK;
+    if (mine == 0)
+        memset(grads, 0, n * sizeof *grads);
+    if (rc != LRS_OK || t->cfg.shards <= 1)
+        return rc;
+    float share = (float)mine / (float)count;
+    for (size_t i = 0; i < n; i++)
+        grads[i] *= share;
+    return t->cfg.reduce(t->cfg.reduce_ctx, grads, n);
+}
+
 /* Gathers the batch of step t->step, runs forward, backward and the update at lr.
  * Fills info (step, epoch, loss, grad_norm); a non-finite loss stops before backward. */
 static int take_step(lrs_trainer *t, double lr, lrs_step_info *info)
@@ -211,7 +254,7 @@ static int take_step(lrs_trainer *t, double lr, lrs_step_info *info)
     float loss;
     int rc = lrs_optim_set_lr(t->opt, lr);
     if (rc == LRS_OK)
-        rc = lrs_mlp_forward(t->mlp, t->x, t->y, count, &loss, NULL);
+        rc = shard_forward(t, count, &loss);
     if (rc != LRS_OK)
         return rc;
     info->loss = loss;
@@ -220,7 +263,7 @@ static int take_step(lrs_trainer *t, double lr, lrs_step_info *info)
         return lrs_fail(LRS_ERR_NUMERIC, "step %lld: the training loss is %s at LR %g: stopped "
                         "(a lower LR or gradient clipping may help)", (long long)t->step,
                         isnan(loss) ? "NaN" : "infinite", lr);
-    if ((rc = lrs_mlp_backward(t->mlp)) != LRS_OK)
+    if ((rc = shard_backward(t, count)) != LRS_OK)
         return rc;
     float *grads = lrs_mlp_grads(t->mlp);
     size_t n = lrs_mlp_num_params(t->mlp);

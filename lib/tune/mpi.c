@@ -1,6 +1,7 @@
 /* Trials across MPI ranks: rank 0 owns the study and hands out one trial per rank; the
  * other ranks train and report like forked workers, with a heartbeat so that rank 0
  * notices a dead rank instead of waiting on it (it only ever polls: MPI_Iprobe). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,14 @@ int lrs_tune_mpi_worker(const lrs_objective *obj)
 {
     (void)obj;
     return lrs_fail(LRS_ERR_UNSUPPORTED, "tune: this lrscope was built without MPI");
+}
+
+int lrs_tune_mpi_sum(void *ctx, float *buf, size_t n)
+{
+    (void)ctx;
+    (void)buf;
+    (void)n;
+    return lrs_fail(LRS_ERR_UNSUPPORTED, "train: this lrscope was built without MPI");
 }
 
 #else
@@ -84,6 +93,14 @@ void lrs_tune_mpi_finalize(void)
     if (mpi_started)
         MPI_Finalize();
     mpi_started = 0;
+}
+
+int lrs_tune_mpi_sum(void *ctx, float *buf, size_t n)
+{
+    (void)ctx;
+    if (n > INT32_MAX || MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return lrs_fail(LRS_ERR_IO, "train: MPI_Allreduce of %zu floats failed (a rank died?)", n);
+    return LRS_OK;
 }
 
 /* ---- the worker ranks ---- */

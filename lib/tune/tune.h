@@ -156,6 +156,9 @@ int lrs_tune_mpi_available(void);
 int lrs_tune_mpi_init(int *argc, char ***argv, int *rank, int *size);
 void lrs_tune_mpi_finalize(void);
 int lrs_study_run_mpi(lrs_study *st, double timeout);
+/* Sums buf over every rank in place (MPI_Allreduce): lrs_train_config.reduce for data
+ * parallel training; ctx is unused. */
+int lrs_tune_mpi_sum(void *ctx, float *buf, size_t n);
 int lrs_tune_mpi_worker(const lrs_objective *obj);
 
 typedef enum lrs_trial_status {

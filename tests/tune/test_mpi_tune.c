@@ -1,6 +1,7 @@
 /* `mpirun -np 3 lrscope tune` on this machine: rank 0 owns the study, ranks 1-2 run the
- * trials; a worker rank killed mid-trial loses only that trial, handed out again. Skipped
- * when lrscope was built without MPI or mpirun is missing. */
+ * trials; a worker rank killed mid-trial loses only that trial, handed out again. And
+ * `mpirun -np 2 lrscope train` (data parallel) against one process. Skipped when lrscope
+ * was built without MPI or mpirun is missing. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -13,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <cjson/cJSON.h>
+#include <math.h>
 
 #include "testutil.h"
 #include "tune.h"
@@ -156,6 +159,41 @@ static void a_dead_rank_loses_only_its_trial(void **state)
     free(t);
 }
 
+/* The last line of `[mpirun -np 2] lrscope train ARGS --json` (the "done" object). */
+static cJSON *train_done(const char *launcher, const char *args)
+{
+    char cmd[2048], path[300], line[4096], last[4096] = "";
+    snprintf(path, sizeof path, "%s/train.out", tmp);
+    snprintf(cmd, sizeof cmd, "%s '%s' train %s --json >'%s' 2>/dev/null", launcher, binary(), args, path);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f))
+        strcpy(last, line);
+    fclose(f);
+    cJSON *done = cJSON_Parse(last);
+    assert_non_null(done);
+    return done;
+}
+
+/* Data parallel: 2 ranks on halves of each batch (51 + 50) end where one process does. */
+static void two_ranks_train_like_one_process(void **state)
+{
+    (void)state;
+    char args[512];
+    snprintf(args, sizeof args, "--optimizer adam --steps 40 --batch 101 --threads 1 --logdir '%s/dp'", tmp);
+    cJSON *one = train_done("", args);
+    cJSON *two = train_done("mpirun --allow-run-as-root --oversubscribe -np 2", args);
+    double a = cJSON_GetObjectItem(one, "train_loss")->valuedouble, b = cJSON_GetObjectItem(two, "train_loss")->valuedouble;
+    assert_true(fabs(a - b) <= 1e-5 * a);
+    a = cJSON_GetObjectItem(one, "val_loss")->valuedouble;
+    b = cJSON_GetObjectItem(two, "val_loss")->valuedouble;
+    assert_true(fabs(a - b) <= 1e-5 * a);
+    assert_true(cJSON_GetObjectItem(one, "steps")->valuedouble == cJSON_GetObjectItem(two, "steps")->valuedouble);
+    cJSON_Delete(one);
+    cJSON_Delete(two);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -167,6 +205,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ranks_run_every_trial_once),
         cmocka_unit_test(a_dead_rank_loses_only_its_trial),
+        cmocka_unit_test(two_ranks_train_like_one_process),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

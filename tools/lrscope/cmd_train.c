@@ -11,6 +11,7 @@
 #include "cmd_train.h"
 #include "commands.h"
 #include "train.h"
+#include "tune.h"
 
 enum { CLI_NUMERIC = 3 }; /* the loss became NaN or infinite, or a sign policy stopped the run */
 
@@ -318,17 +319,41 @@ static int train(const train_args *a, sign_args *sign, lrs_dataset *ds)
     return status;
 }
 
+/* Under mpirun: every rank trains its share of each batch and the gradients are summed
+ * (lrs_train_config.shards), so the run is the single-process run of the same --batch;
+ * rank 0 alone logs, checkpoints and prints. */
+static int shard_over_ranks(train_args *a, int rank, int size)
+{
+    if (size < 2)
+        return 0;
+    a->cfg.shard = rank;
+    a->cfg.shards = size;
+    a->cfg.reduce = lrs_tune_mpi_sum;
+    if (rank > 0) {
+        a->cfg.logdir = NULL;
+        a->cfg.checkpoint = NULL;
+        a->json = 0; /* nothing to print: rank 0 prints */
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            return CLI_FAILED;
+    }
+    return 0;
+}
+
 int cmd_train(int argc, char **argv)
 {
     train_args a = {0};
     sign_args sign;
+    int rank, size;
+    if (lrs_tune_mpi_init(&argc, &argv, &rank, &size) != LRS_OK)
+        return cli_error(CLI_FAILED, "train: %s", lrs_errmsg());
     lrs_policy_config_init(&sign.pc);
     int rc = parse_args(argc, argv, &a, &sign);
-    if (rc)
-        return rc < 0 ? CLI_OK : rc;
+    if (rc == 0)
+        rc = shard_over_ranks(&a, rank, size);
     lrs_dataset *ds = NULL;
-    if ((rc = train_open_data(a.data, a.val_split, a.cfg.seed, &ds)) == 0)
+    if (rc == 0 && (rc = train_open_data(a.data, a.val_split, a.cfg.seed, &ds)) == 0)
         rc = train(&a, &sign, ds);
     lrs_dataset_close(ds);
-    return rc;
+    lrs_tune_mpi_finalize();
+    return rc < 0 ? CLI_OK : rc;
 }

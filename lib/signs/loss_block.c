@@ -120,16 +120,35 @@ static int level_slope(const loss_block_state *b, double *slope, double *t)
     return 1;
 }
 
+/* Least-squares slope of the latest half of the fitted block levels (at least 3 of them,
+ * at most SIGNS_RECENT): how fast the loss falls now. */
+static double recent_slope(const loss_block_state *b)
+{
+    int64_t kept = b->recent_n < SIGNS_RECENT ? b->recent_n : SIGNS_RECENT;
+    int64_t n = kept / 2 > 3 ? kept / 2 : 3;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (int64_t k = b->recent_n - n; k < b->recent_n; k++) {
+        double x = b->recent_x[k % SIGNS_RECENT], y = b->recent_y[k % SIGNS_RECENT];
+        sx += x, sy += y, sxx += x * x, sxy += x * y;
+    }
+    double d = sxx - sx * sx / (double)n;
+    return d > 0 ? (sxy - sx * sy / (double)n) / d : 0;
+}
+
 static void judge_slow(lrs_monitor *m, int64_t step, double level)
 {
     loss_block_state *b = &m->block;
     const lrs_signs_options *o = &m->opt;
     if (b->slow_raised || b->oscillating || m->loss.diverging) return;
     if (b->points < o->slow_min_points) return;
-    if (level < b->first_median * (1 - o->slow_max_fall)) return; /* already fell well */
+    double start = fmax(b->first_median, b->start_sum / b->start_n); /* a fast first block */
+    if (level < start * (1 - o->slow_max_fall)) return;             /* already fell well */
     if (m->lr.now > 1.01 * m->lr.at_block_end) return;              /* still warming up */
     double slope, t;
     if (!level_slope(b, &slope, &t) || !(slope < 0 && t <= -o->slow_min_t)) return;
+    /* A fall levelling off is a loss reaching its floor, not a slow LR: slow means it still
+     * falls now at least half as fast as on average. */
+    if (!(recent_slope(b) <= 0.5 * slope)) return;
     double to_halve = log(2.0) / -slope;
     int known = o->total_steps > 0;
     double horizon = (double)((known ? o->total_steps : step) - m->loss.first_step);
@@ -174,6 +193,8 @@ static void end_block(lrs_monitor *m, int64_t step)
         double y = log(level);
         b->fit_n += 1, b->fit_x += x, b->fit_y += y;
         b->fit_xx += x * x, b->fit_xy += x * y, b->fit_yy += y * y;
+        b->recent_x[b->recent_n % SIGNS_RECENT] = x, b->recent_y[b->recent_n % SIGNS_RECENT] = y;
+        b->recent_n++;
     }
     b->level_pair = b->blocks == 1 ? level : 0.5 * (b->prev_median + level);
     double earlier;
@@ -197,6 +218,7 @@ void loss_block_feed(lrs_monitor *m, int64_t step, double x)
         b->block_start = step;
         b->block_lr = m->lr.now;
     }
+    if (b->start_n < 5) b->start_sum += x, b->start_n++;
     b->value[b->fill] = x;
     b->fill++;
     b->points++;

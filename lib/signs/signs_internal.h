@@ -8,6 +8,7 @@
 
 #define SIGNS_MAX_WINDOW 512
 #define SIGNS_QUEUE 64
+#define SIGNS_RECENT 64 /* block levels kept to tell a steady fall from one levelling off */
 
 /* Per-point state of the training loss: smoothed values and the divergence/spike episodes. */
 typedef struct loss_point_state {
@@ -51,6 +52,10 @@ typedef struct loss_block_state {
     double best;             /* best block median, ReduceLROnPlateau style */
     int64_t best_points, best_step;
     double fit_n, fit_x, fit_y, fit_xx, fit_xy, fit_yy; /* log(median) vs step, blocks >= 1 */
+    double recent_x[SIGNS_RECENT], recent_y[SIGNS_RECENT]; /* the last fitted points (ring) */
+    int64_t recent_n;
+    double start_sum;        /* sum of the first (up to 5) points: the untrained loss */
+    int start_n;
     int64_t osc_start;
     double osc_lr;
 } loss_block_state;

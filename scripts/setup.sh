@@ -2,7 +2,8 @@
 # Installs whichever of lrscope's Debian packages are missing (as root, or via sudo).
 #   scripts/setup.sh                 build and test dependencies
 #   scripts/setup.sh fashion-mnist   also Debian's dataset-fashion-mnist
-#   scripts/setup.sh test            also what only the tests use (Chromium for the report test)
+#   scripts/setup.sh test            also what only the tests use: Chromium (the report's
+#                                    end-to-end test) and OpenMPI (the MPI tuning test)
 set -euo pipefail
 
 packages=(gcc make cmake pkg-config zlib1g-dev libprotobuf-c-dev protobuf-c-compiler
@@ -11,7 +12,7 @@ packages=(gcc make cmake pkg-config zlib1g-dev libprotobuf-c-dev protobuf-c-comp
 for extra in "$@"; do
   case "$extra" in
     fashion-mnist) packages+=(dataset-fashion-mnist) ;;
-    test) packages+=(chromium) ;;
+    test) packages+=(chromium libopenmpi-dev openmpi-bin) ;;
     *) echo "setup.sh: unknown extra '$extra' (known: fashion-mnist, test)" >&2; exit 2 ;;
   esac
 done

@@ -12,12 +12,12 @@ test -f "$prefix/include/lrscope/tfevents.h"
 
 # 1. pkg-config
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig:$prefix/lib/$(gcc -print-multiarch)/pkgconfig
-cc -Wall -Wextra -Werror -o "$tmp/outside_pc" "$src/outside.c" $(pkg-config --cflags --libs lrscope) \
+cc -Wall -Wextra -Werror ${OUTSIDE_CFLAGS:-} -o "$tmp/outside_pc" "$src/outside.c" $(pkg-config --cflags --libs lrscope) \
    -Wl,-rpath,"$(pkg-config --variable=libdir lrscope)"
 "$tmp/outside_pc" "$tmp/run_pc" | grep -q "read back 3 points"
 
 # 2. find_package
-cmake -S "$src" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake -S "$src" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="${OUTSIDE_CFLAGS:-}" >/dev/null
 cmake --build "$tmp/cm" >/dev/null
 "$tmp/cm/outside" "$tmp/run_cm" | grep -q "read back 3 points"
 

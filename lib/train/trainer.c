@@ -239,8 +239,9 @@ static int shard_backward(lrs_trainer *t, int count)
 }
 
 /* Gathers the batch of step t->step, runs forward, backward and the update at lr.
- * Fills info (step, epoch, loss, grad_norm); a non-finite loss stops before backward. */
-static int take_step(lrs_trainer *t, double lr, lrs_step_info *info)
+ * Fills info (step, epoch, loss, grad_norm) and *rows (the batch's examples); a
+ * non-finite loss stops before backward. */
+static int take_step(lrs_trainer *t, double lr, lrs_step_info *info, int *rows)
 {
     int64_t epoch = t->step / t->steps_per_epoch;
     int64_t at = (t->step % t->steps_per_epoch) * t->cfg.batch;
@@ -249,6 +250,7 @@ static int take_step(lrs_trainer *t, double lr, lrs_step_info *info)
         t->order_epoch = epoch;
     }
     int count = t->train.n - at < t->cfg.batch ? (int)(t->train.n - at) : t->cfg.batch;
+    *rows = count;
     lrs_split_gather(&t->train, t->order + at, count, t->x, t->y);
     *info = (lrs_step_info){.step = t->step, .epoch = epoch, .lr = lr, .grad_norm = NAN};
     float loss;
@@ -272,15 +274,14 @@ static int take_step(lrs_trainer *t, double lr, lrs_step_info *info)
     if ((rc = lrs_optim_step(t->opt, lrs_mlp_params(t->mlp), grads)) != LRS_OK)
         return rc;
     t->step++;
-    t->samples += count;
-    t->epoch_samples += count;
     return LRS_OK;
 }
 
 int lrs_trainer_step_at(lrs_trainer *t, double lr, double *loss)
 {
     lrs_step_info info;
-    int rc = take_step(t, lr, &info);
+    int rows;
+    int rc = take_step(t, lr, &info, &rows);
     if (loss)
         *loss = info.loss;
     return rc;
@@ -302,12 +303,16 @@ static int scheduled_step(lrs_trainer *t, lrs_step_info *info)
     if (rc != LRS_OK)
         return rc;
     double start = train_now();
-    rc = take_step(t, lr * t->lr_scale, info);
+    int rows = 0;
+    rc = take_step(t, lr * t->lr_scale, info, &rows);
     if (rc == LRS_OK || rc == LRS_ERR_NUMERIC) {
         int log_rc = train_log_step(t, info);
         rc = rc != LRS_OK ? rc : log_rc;
     }
     if (rc == LRS_OK) {
+        /* Only timed steps count toward samples/s: range-test steps (step_at) are not. */
+        t->samples += rows;
+        t->epoch_samples += rows;
         t->epoch_loss_sum += info->loss;
         t->epoch_loss_count++;
         t->last_epoch_loss = t->epoch_loss_sum / (double)t->epoch_loss_count;

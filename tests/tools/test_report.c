@@ -186,6 +186,33 @@ static void test_report_html(void **state)
     free(html);
 }
 
+/* `lrscope train --lr auto` logs its range test and the training into one run: the
+ * report shows both, the range test's curve and the training charts with a verdict. */
+static void test_report_range_test_and_training_in_one_run(void **state)
+{
+    (void)state;
+    lrs_writer *w = open_run("../auto-logs/run");
+    uint32_t rng = 4;
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(lrs_writer_add_scalar(w, "find/lr", i, 1e-5 * pow(1e6, i / 49.0)), LRS_OK);
+        assert_int_equal(lrs_writer_add_scalar(w, "find/loss", i, 2.3 - i * 0.01), LRS_OK);
+    }
+    for (int t = 0; t < 300; t++)
+        assert_int_equal(lrs_writer_add_scalar(w, "train/loss", t, 0.3 + 2 * exp(-t / 60.0) + 0.03 * noise(&rng)),
+                         LRS_OK);
+    assert_int_equal(lrs_writer_close(w), LRS_OK);
+    char *err;
+    int rc = run(&err, "%s report %s/auto-logs -o %s/auto.html 2>&1", getenv("LRS_BIN"), root, root);
+    assert_int_equal(rc, 0);
+    free(err);
+    char path[512];
+    snprintf(path, sizeof path, "%s/auto.html", root);
+    char *html = read_file(path);
+    assert_non_null(strstr(html, "Loss against learning rate"));
+    assert_int_equal(count(html, "<section class=\"run\" data-verdict=\"ok\">"), 1);
+    free(html);
+}
+
 static void test_report_errors(void **state)
 {
     (void)state;
@@ -364,6 +391,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_html),
         cmocka_unit_test(test_report_errors),
+        cmocka_unit_test(test_report_range_test_and_training_in_one_run),
         cmocka_unit_test(test_check_markdown),
         cmocka_unit_test(test_report_study),
         cmocka_unit_test(test_report_in_chromium),

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "report.h"
+#include "sign_print.h"
 
 extern char **environ;
 
@@ -118,8 +119,11 @@ static int report_path(FILE *body, report_state *s, lrs_monitor *m, const report
         else snprintf(name, sizeof name, "%s/%s", path, rn);
         if (is_range_test(run)) {
             summary_row(s, name, "range test", "range");
-            rc = report_range_test(body, run, name);
-            continue;
+            if ((rc = report_range_test(body, run, name)) != 0) break;
+            /* `train --lr auto` logs its range test into the training run's own logdir. */
+            run_series rs;
+            run_series_pick(run, a->opt.tag_glob, &rs);
+            if (!rs.role[LRS_ROLE_LOSS]) continue;
         }
         int worst = report_run(body, m, run, name, &a->opt);
         if (worst == REPORT_FAILED) return CLI_FAILED;

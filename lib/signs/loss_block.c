@@ -68,6 +68,13 @@ static void judge_oscillation(lrs_monitor *m, int64_t step, double level, double
                 signs_lr_clause(lr, b->block_lr));
 }
 
+/* Where the loss started: the first points, or the first block's median if higher (a
+ * fall finished within the first block still counts as a fall). */
+static double untrained_level(const loss_block_state *b)
+{
+    return fmax(b->first_median, b->start_sum / b->start_n);
+}
+
 /* level: the mean of the last two block medians (a single lucky low block would stay
  * the best for long and make a slow healthy fall look like a plateau). */
 static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swinging)
@@ -83,10 +90,13 @@ static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swingi
     }
     if (b->plateaued || swinging || b->oscillated_since_best || m->loss.diverging) return;
     if (b->points - b->best_points < o->plateau_patience) return;
-    if (!(b->best <= b->first_median * (1 - o->plateau_min_fall))) return; /* never fell */
+    if (!(b->best <= untrained_level(b) * (1 - o->plateau_min_fall))) return; /* never fell */
     b->plateaued = 1;
     long long since = (long long)(b->points - b->best_points);
     if (m->lr.peak > 0 && m->lr.now <= o->plateau_decayed_fraction * m->lr.peak) {
+        /* A stall in the second half of a known run is a schedule's last, low-LR phase. */
+        if (o->total_steps > 0 && 2 * (b->best_step - m->loss.first_step) >= o->total_steps - m->loss.first_step)
+            return;
         signs_raise(m, LRS_SIGN_PLATEAU, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->best_step, step,
                     LRS_ACTION_NONE, NAN,
                     "loss has not improved on %.4g (step %lld) by %g%% for %lld points, with the LR"
@@ -141,8 +151,7 @@ static void judge_slow(lrs_monitor *m, int64_t step, double level)
     const lrs_signs_options *o = &m->opt;
     if (b->slow_raised || b->oscillating || m->loss.diverging) return;
     if (b->points < o->slow_min_points) return;
-    double start = fmax(b->first_median, b->start_sum / b->start_n); /* a fast first block */
-    if (level < start * (1 - o->slow_max_fall)) return;             /* already fell well */
+    if (level < untrained_level(b) * (1 - o->slow_max_fall)) return; /* already fell well */
     if (m->lr.now > 1.01 * m->lr.at_block_end) return;              /* still warming up */
     double slope, t;
     if (!level_slope(b, &slope, &t) || !(slope < 0 && t <= -o->slow_min_t)) return;

@@ -19,7 +19,7 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .oscillation_lr_fraction = 0.5, .oscillation_factor = 0.5,
         .plateau_threshold = 0.01, .plateau_patience = 300, .plateau_min_fall = 0.2,
         .plateau_decayed_fraction = 0.1, .plateau_factor = 0.1,
-        .overfit_patience = 3, .overfit_train_fall = 0.05,
+        .overfit_patience = 3, .overfit_rise = 0.05, .overfit_train_fall = 0.05,
         .slow_min_points = 300, .slow_max_fall = 0.5, .slow_ratio = 3.0, .slow_min_t = 3.0,
         .grad_ratio = 10.0, .grad_critical_ratio = 100.0, .grad_min_points = 10,
     };
@@ -42,6 +42,7 @@ static int check_options(const lrs_signs_options *o)
     REQUIRE(o->plateau_threshold >= 0 && o->plateau_threshold < 1, "plateau_threshold", "in [0, 1)");
     REQUIRE(o->plateau_patience >= 1 && o->overfit_patience >= 1 && o->slow_min_points >= 1,
             "plateau_patience, overfit_patience and slow_min_points", ">= 1");
+    REQUIRE(o->overfit_rise >= 0, "overfit_rise", ">= 0");
     REQUIRE(o->slow_ratio > 0 && o->slow_min_t >= 0, "slow_ratio and slow_min_t", "> 0 and >= 0");
     REQUIRE(o->grad_ratio > 1 && o->grad_critical_ratio >= o->grad_ratio, "grad_ratio",
             "> 1 and <= grad_critical_ratio");

@@ -100,10 +100,13 @@ typedef struct lrs_signs_options {
     double plateau_threshold;    /* improvement = block median < best x (1 - threshold): 0.01 */
     int plateau_patience;        /* points without improvement: 300 */
     double plateau_min_fall;     /* only once the loss fell this fraction from its first block: 0.2 */
-    double plateau_decayed_fraction; /* LR <= this fraction of its peak: "decayed too early": 0.1 */
+    double plateau_decayed_fraction; /* LR <= this fraction of its peak: "decayed too early": 0.1
+                                  * (not raised when the stall began in the second half of a
+                                  * run of known total_steps: a schedule's last phase) */
     double plateau_factor;       /* suggested LR factor (ReduceLROnPlateau's): 0.1 */
 
-    int overfit_patience;        /* val points without a 1% improvement: 3 */
+    int overfit_patience;        /* val points without a 1% improvement, each of them... 3 */
+    double overfit_rise;         /* ...at least this fraction above the best (not noise): 0.05 */
     double overfit_train_fall;   /* while the training trend fell this fraction: 0.05 */
 
     int slow_min_points;         /* judge slowness after this many points: 300 */

@@ -65,6 +65,7 @@ typedef struct val_state {
     double best, train_at_best;
     int64_t best_step;
     int since_best;
+    int above_run;           /* consecutive points >= best x (1 + overfit_rise) */
     int overfit_open;
     int nan_open;
 } val_state;

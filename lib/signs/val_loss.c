@@ -1,5 +1,5 @@
-/* The validation loss: nan and overfit (the val loss stops improving while the
- * training loss keeps falling). Val losses come few (one per epoch), so nothing here
+/* The validation loss: nan and overfit (the val loss rises above its best, beyond the
+ * noise of an evaluation, while the training loss keeps falling). Val losses come few (one per epoch), so nothing here
  * looks at spreads: only the best value so far and how many evaluations since. */
 #include <math.h>
 
@@ -22,13 +22,14 @@ void val_feed(lrs_monitor *m, int64_t step, double x)
     if (x < v->best * (1 - o->plateau_threshold)) {
         v->best = x;
         v->best_step = step;
-        v->since_best = 0;
+        v->since_best = v->above_run = 0;
         v->train_at_best = train;
         v->overfit_open = 0;
         return;
     }
     v->since_best++;
-    if (v->overfit_open || v->since_best < o->overfit_patience) return;
+    v->above_run = x >= v->best * (1 + o->overfit_rise) ? v->above_run + 1 : 0;
+    if (v->overfit_open || v->above_run < o->overfit_patience) return;
     if (!(train <= v->train_at_best * (1 - o->overfit_train_fall))) return;
     v->overfit_open = 1;
     signs_raise(m, LRS_SIGN_OVERFIT, LRS_SEVERITY_WARNING, LRS_ROLE_VAL_LOSS, v->best_step, step,

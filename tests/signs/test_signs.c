@@ -245,7 +245,9 @@ static void overfit_when_val_rises_while_train_falls(void **state)
     assert_int_equal(signs.sign[0].kind, LRS_SIGN_OVERFIT);
     assert_int_equal(signs.sign[0].severity, LRS_SEVERITY_WARNING);
     assert_int_equal(signs.sign[0].start_step, 499);
-    assert_int_equal(signs.sign[0].end_step, 799);
+    /* 0.93 is within an evaluation's noise of the best 0.9 (overfit_rise 5%): the three
+     * evaluations clearly above it are 0.99, 1.05 and 1.1. */
+    assert_int_equal(signs.sign[0].end_step, 899);
     assert_int_equal(signs.sign[0].action, LRS_ACTION_STOP);
 }
 

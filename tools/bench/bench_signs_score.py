@@ -1,0 +1,127 @@
+"""Labels the runs of bench_signs.sh from how they were made and how they ended (never
+from the detectors), then scores `lrscope check --json` against the labels.
+
+Rules, in order, on the logged train/loss (or `loss` for the fixtures) and val/accuracy:
+  divergence  a non-finite loss; or the loss exploded (a point 10x the first loss); or a
+              5-point mean loss at least twice the first loss or the lowest 5-point mean
+              before it, never back under 0.9 x the first loss for good (it ended at chance)
+  (far below  final val accuracy at least 0.10 under the best run of the same data and
+              optimizer family)
+  oscillation far below, not falling over its last half, made with a high LR
+  plateau     far below, not falling over its last half after falling 20% first, made with a
+              schedule that decays early (or a low LR)
+  slow        far below and still falling (last quarter < 0.97 x the third quarter), or far
+              below and made with a low LR (a schedule may have annealed it to a crawl)
+  overfit     the val loss's mean over the last third is 5% above its minimum, reached
+              before the last third
+  healthy     none of these
+Scores: for divergence, a run is flagged when check raised any critical sign; for the other
+kinds, when check raised a sign of that kind at warning or above.
+"""
+import json
+import math
+import sys
+
+KINDS = ["divergence", "oscillation", "plateau", "slow", "overfit"]
+
+
+def load_points(path):
+    series = {}
+    with open(path) as f:
+        for line in f:
+            p = json.loads(line)
+            v = p["value"]
+            series.setdefault(p["tag"], []).append(float(v) if v is not None else math.nan)
+    return series
+
+
+def mean(xs):
+    return sum(xs) / len(xs)
+
+
+def climbs_to_double(loss):
+    best = loss[0] if loss else math.inf
+    for t in range(0, len(loss) - 4):
+        m = mean(loss[t:t + 5])
+        if m >= 2 * best:
+            return True
+        best = min(best, m)
+    return False
+
+
+def quarter(loss, k):
+    n = len(loss)
+    return mean(loss[k * n // 4:(k + 1) * n // 4])
+
+
+def label(s, intent, best_acc):
+    loss = s.get("train/loss") or s.get("loss") or []
+    if intent == "nan" or any(not math.isfinite(x) for x in loss) or max(loss) >= 10 * loss[0]:
+        return "divergence"
+    if climbs_to_double(loss) and mean(loss[-20:]) >= 0.9 * loss[0]:
+        return "divergence"
+    acc = s.get("val/accuracy", [None])[-1]
+    far_below = acc is not None and best_acc is not None and acc < best_acc - 0.10
+    falling = quarter(loss, 3) < 0.97 * quarter(loss, 2)
+    stalled = quarter(loss, 3) >= 0.98 * quarter(loss, 1) and quarter(loss, 1) <= 0.8 * loss[0]
+    if far_below and not falling and intent == "high":
+        return "oscillation"
+    if far_below and stalled and intent in ("early-decay", "low"):
+        return "plateau"
+    if far_below and (falling or intent == "low"):
+        return "slow"
+    val = s.get("val/loss", [])
+    if len(val) >= 3:
+        at = min(range(len(val)), key=lambda i: val[i])
+        if at < 2 * len(val) // 3 and mean(val[2 * len(val) // 3:]) >= 1.05 * val[at]:
+            return "overfit"
+    return "healthy"
+
+
+def main(out):
+    runs = [line.split() for line in open(f"{out}/runs.txt")]
+    points = {name: load_points(f"{out}/runs/{name}.points") for name, _, _ in runs}
+    verdicts = {r["run"].rsplit("/", 1)[-1]: r for r in json.load(open(f"{out}/check.json"))["runs"]}
+
+    def group(name):
+        parts = name.split("-")
+        return parts[0] + "-" + parts[1]
+
+    best = {}
+    for name, _, _ in runs:
+        acc = points[name].get("val/accuracy")
+        if acc:
+            best[group(name)] = max(best.get(group(name), 0), acc[-1])
+    labelled = {name: label(points[name], intent, best.get(group(name))) for name, intent, _ in runs}
+
+    def raised(name, kind):
+        signs = verdicts.get(name, {}).get("signs", [])
+        if kind == "divergence":
+            return any(s["severity"] == "critical" for s in signs)
+        return any(s["kind"] == kind and s["severity"] != "info" for s in signs)
+
+    print(f"{'run':34} {'label':12} {'verdict':9} signs (warning and above)")
+    for name, intent, data in runs:
+        signs = verdicts.get(name, {}).get("signs", [])
+        kinds = sorted({s["kind"] for s in signs if s["severity"] != "info"})
+        acc = points[name].get("val/accuracy", [math.nan])[-1]
+        print(f"{name:34} {labelled[name]:12} {verdicts.get(name, {}).get('verdict', '-'):9} "
+              f"{','.join(kinds) or '-'}  (val acc {acc:.3f})")
+    print()
+    print(f"{'kind':12} {'runs':>5} {'recall':>7} {'precision':>9}")
+    for kind in KINDS:
+        have = [n for n, _, _ in runs if labelled[n] == kind]
+        flagged = [n for n, _, _ in runs if raised(n, kind)]
+        hit = [n for n in have if raised(n, kind)]
+        recall = f"{100 * len(hit) / len(have):.0f}%" if have else "-"
+        precision = f"{100 * len(hit) / len(flagged):.0f}%" if flagged else "-"
+        print(f"{kind:12} {len(have):5} {recall:>7} {precision:>9}")
+    healthy = [n for n, _, _ in runs if labelled[n] == "healthy"]
+    alarms = [n for n in healthy
+              if any(s["severity"] != "info" for s in verdicts.get(n, {}).get("signs", []))]
+    print(f"healthy runs with a warning or worse: {len(alarms)} of {len(healthy)}"
+          + (f" ({', '.join(alarms)})" if alarms else ""))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

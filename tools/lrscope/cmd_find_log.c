@@ -19,6 +19,12 @@ int find_plot(const lrs_find_result *res, lrs_plot **out)
         rc = lrs_plot_axis(p, LRS_AXIS_X, "learning rate", 1);
     if (rc == LRS_OK)
         rc = lrs_plot_axis(p, LRS_AXIS_Y, "loss", 0);
+    /* the blow-up at the end would flatten the rest: show up to 1.5x the starting loss */
+    double lo = INFINITY, hi = res->n > 0 ? 1.5 * res->smooth[0] : NAN;
+    for (int i = 0; i < res->n; i++)
+        lo = fmin(lo, fmin(res->loss[i], res->smooth[i])); /* fmin skips NaN */
+    if (rc == LRS_OK && isfinite(hi) && lo < hi)
+        rc = lrs_plot_range(p, LRS_AXIS_Y, lo - 0.05 * (hi - lo), hi);
     if (rc == LRS_OK)
         rc = lrs_plot_series(p, "loss", res->lr, res->loss, (size_t)res->n, LRS_PLOT_FAINT);
     if (rc == LRS_OK)

@@ -108,10 +108,14 @@ void find_print_human(FILE *f, const lrs_find_result *res, int method, int chart
     else
         fprintf(f, "no suggestion (%s): %s; %s\n", lrs_suggestion_name(method), s->reason,
                 find_hint(res));
-    for (int m = 0; m < LRS_SUGGEST_COUNT; m++)
+    for (int m = 0; m < LRS_SUGGEST_COUNT; m++) {
+        const lrs_suggestion *o = &res->suggest[m];
+        char lr[32] = "-";
+        if (o->ok)
+            snprintf(lr, sizeof lr, "%.3g", o->lr);
         if (m != method)
-            fprintf(f, "  %-8s %-9.3g %s\n", lrs_suggestion_name(m), res->suggest[m].ok ? res->suggest[m].lr : NAN,
-                    res->suggest[m].ok ? res->suggest[m].reason : "no answer");
+            fprintf(f, "  %-8s %-9s %s\n", lrs_suggestion_name(m), lr, o->ok ? o->reason : "no answer");
+    }
     fprintf(f, "%d sweep iterations%s, %d training steps in all\n", res->n,
             res->stopped_early ? " (stopped early: the loss diverged)" : "", res->steps_used);
 }

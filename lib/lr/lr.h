@@ -113,7 +113,8 @@ typedef struct {
     int spacing;      /* LRS_FIND_EXP */
     double beta;      /* 0.98: smoothing of the loss (EMA with bias correction) */
     double diverge;   /* 4: stop once smoothed loss > diverge * its minimum (or NaN/Inf) */
-    int verify;       /* 1: train each candidate LR from the snapshot and keep the best */
+    int verify;       /* 1: train each candidate LR from the snapshot and keep the best
+                       * (the consensus unless another's final loss is 5% lower) */
     int candidates;   /* 3: consensus, consensus/spread, consensus*spread (1 or 3) */
     double spread;    /* 3 */
     int verify_steps; /* 150 steps per candidate */

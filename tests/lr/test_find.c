@@ -273,6 +273,57 @@ static void verification_keeps_the_candidate_that_trains_best(void **state)
     lrs_find_result_free(&r);
 }
 
+/* The sweep follows valley_curve; after it (the first reset) a step at lr has the loss
+ * lr^-p, so each candidate (3x the one below) ends 3^-p times the loss of the one below. */
+typedef struct {
+    curve_ctx sweep;
+    double p;
+    int resets;
+} lead_ctx;
+
+static int lead_step(void *ctx, double lr, double *loss)
+{
+    lead_ctx *l = ctx;
+    if (!l->resets)
+        return curve_step(&l->sweep, lr, loss);
+    *loss = pow(lr, -l->p);
+    return LRS_OK;
+}
+
+static int lead_reset(void *ctx)
+{
+    ((lead_ctx *)ctx)->resets++;
+    return LRS_OK;
+}
+
+static lrs_find_result run_lead(double ratio)
+{
+    lead_ctx l = {{valley_curve, 0, 1, 0, 0}, -log(ratio) / log(3), 0};
+    lrs_find_callbacks cb = {lead_step, NULL, lead_reset, &l};
+    lrs_find_options o;
+    lrs_find_options_default(&o);
+    o.verify_steps = 10;
+    lrs_find_result r;
+    assert_int_equal(lrs_find(&cb, &o, &r), LRS_OK);
+    assert_int_equal(r.n_candidates, 3);
+    assert_near(r.candidates[2].loss / r.candidates[1].loss, ratio, 1e-9);
+    return r;
+}
+
+/* Short runs favour large LRs: the consensus stays unless another candidate leads by 5%. */
+static void consensus_stays_unless_beaten_by_a_clear_lead(void **state)
+{
+    (void)state;
+    lrs_find_result r = run_lead(0.97); /* 3x the consensus ends 3% lower: not enough */
+    assert_near(r.suggest[LRS_SUGGEST_AUTO].lr, r.consensus, 0);
+    assert_non_null(strstr(r.suggest[LRS_SUGGEST_AUTO].reason, "kept"));
+    lrs_find_result_free(&r);
+    r = run_lead(0.90); /* 10% lower: the larger LR wins */
+    assert_near(r.suggest[LRS_SUGGEST_AUTO].lr, r.candidates[2].lr, 0);
+    assert_true(r.candidates[2].lr > 2.9 * r.consensus);
+    lrs_find_result_free(&r);
+}
+
 static int quad_val(void *ctx, double *loss)
 {
     *loss = 10 + quad_loss(ctx);
@@ -322,6 +373,7 @@ int main(void)
         cmocka_unit_test(divergence_stops_the_sweep_early),
         cmocka_unit_test(reset_restores_the_snapshot_around_each_run),
         cmocka_unit_test(verification_keeps_the_candidate_that_trains_best),
+        cmocka_unit_test(consensus_stays_unless_beaten_by_a_clear_lead),
         cmocka_unit_test(val_loss_feeds_the_curve),
         cmocka_unit_test(bad_options_and_budget_are_refused),
     };

@@ -17,7 +17,7 @@
  *   lr, momentum = schedule;  gather the next batch of this epoch's shuffled order;
  *   forward (mean cross-entropy); a NaN/Inf loss stops here with LRS_ERR_NUMERIC;
  *   backward; grad_norm = L2 norm (clipped to clip_norm when > 0); optimizer step at
- *   lr * lr_scale; log train/loss, train/lr, train/grad_norm (+ train/momentum when the
+ *   lr * lr_scale * warm-up factor (lrs_trainer_set_warmup); log train/loss, train/lr, train/grad_norm (+ train/momentum when the
  *   schedule cycles it) at this step; hooks.on_step; schedule step.
  * After step s (0-based): an evaluation on the held-out split when s+1 is a multiple of
  * eval_every, at every epoch end and after the last step (val/loss, val/accuracy logged
@@ -93,7 +93,7 @@ typedef struct lrs_step_info {
     int64_t step;      /* 0-based index of the step just taken */
     int64_t epoch;     /* 0-based epoch it belongs to */
     double loss;       /* mean training loss of its batch (before the update) */
-    double lr;         /* LR it used (schedule * lr_scale) */
+    double lr;         /* LR it used (schedule * lr_scale * warm-up factor) */
     double momentum;   /* momentum (or Adam beta1) it used */
     double grad_norm;  /* global L2 norm of the gradients, before clipping */
 } lrs_step_info;
@@ -154,6 +154,13 @@ int lrs_trainer_evaluate(lrs_trainer *t, enum lrs_split_kind which, double *loss
  * Both are part of the state, so a checkpoint keeps them. */
 int lrs_trainer_set_lr_scale(lrs_trainer *t, double scale);
 int lrs_trainer_set_base_lr(lrs_trainer *t, double base_lr);
+
+/* Gradual warm-up (Goyal et al. 2017, with the linear scaling rule of data-parallel
+ * training): every scheduled LR is also multiplied by a factor rising linearly from
+ * start_factor at step 0 to 1 at step `steps` (step s: start + (1 - start) * s / steps),
+ * so it composes with any schedule and with the LR scale. steps 0: none (the default).
+ * A function of the step count alone, not kept in checkpoints: set it again on resume. */
+int lrs_trainer_set_warmup(lrs_trainer *t, double start_factor, int64_t steps);
 
 /* The whole state (weights, optimizer moments and step, schedule position, LR scale and
  * base, step count and so epoch and data position, epoch loss sum) as bytes in the

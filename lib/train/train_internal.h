@@ -29,6 +29,8 @@ struct lrs_trainer {
     int64_t step;                /* steps taken */
     int64_t total_steps, steps_per_epoch;
     double base_lr, lr_scale;
+    double warmup_start;         /* lrs_trainer_set_warmup: factor at step 0 ... */
+    int64_t warmup_steps;        /* ... rising to 1 at this step (0: no warm-up) */
     int cycles_momentum;
     uint32_t fingerprint;        /* of what a checkpoint must match */
 

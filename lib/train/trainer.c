@@ -293,6 +293,14 @@ int lrs_trainer_evaluate(lrs_trainer *t, enum lrs_split_kind which, double *loss
     return lrs_mlp_evaluate(t->mlp, &s, loss, accuracy);
 }
 
+/* Gradual warm-up's factor at the current step: start at step 0, 1 from warmup_steps on. */
+static double warmup_factor(const lrs_trainer *t)
+{
+    if (t->step >= t->warmup_steps)
+        return 1;
+    return t->warmup_start + (1 - t->warmup_start) * (double)t->step / (double)t->warmup_steps;
+}
+
 /* The scheduled step: LR and momentum from the schedule, the step, its log line. */
 static int scheduled_step(lrs_trainer *t, lrs_step_info *info)
 {
@@ -304,7 +312,7 @@ static int scheduled_step(lrs_trainer *t, lrs_step_info *info)
         return rc;
     double start = train_now();
     int rows = 0;
-    rc = take_step(t, lr * t->lr_scale, info, &rows);
+    rc = take_step(t, lr * t->lr_scale * warmup_factor(t), info, &rows);
     if (rc == LRS_OK || rc == LRS_ERR_NUMERIC) {
         int log_rc = train_log_step(t, info);
         rc = rc != LRS_OK ? rc : log_rc;
@@ -403,6 +411,16 @@ int lrs_trainer_set_lr_scale(lrs_trainer *t, double scale)
     if (!(scale > 0) || !isfinite(scale))
         return lrs_fail(LRS_ERR_ARG, "train: LR scale %g is not a positive number", scale);
     t->lr_scale = scale;
+    return LRS_OK;
+}
+
+int lrs_trainer_set_warmup(lrs_trainer *t, double start_factor, int64_t steps)
+{
+    if (!(start_factor > 0 && start_factor <= 1) || steps < 0)
+        return lrs_fail(LRS_ERR_ARG, "train: warm-up from x%g over %lld steps: expected a factor in "
+                        "(0, 1] and steps >= 0", start_factor, (long long)steps);
+    t->warmup_start = start_factor;
+    t->warmup_steps = steps;
     return LRS_OK;
 }
 

@@ -1,7 +1,8 @@
 /* `mpirun -np 3 lrscope tune` on this machine: rank 0 owns the study, ranks 1-2 run the
  * trials; a worker rank killed mid-trial loses only that trial, handed out again. And
- * `mpirun -np 2 lrscope train` (data parallel) against one process. Skipped when lrscope
- * was built without MPI or mpirun is missing. */
+ * `mpirun -np 2 lrscope train` (data parallel, --batch per rank, --lr-scaling) against one
+ * process of the global batch. Skipped when lrscope was built without MPI or mpirun is
+ * missing. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -17,7 +18,9 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 
+#include "run_cli.h"
 #include "testutil.h"
+#include "tfevents.h"
 #include "tune.h"
 
 static char tmp[256];
@@ -176,15 +179,19 @@ static cJSON *train_done(const char *launcher, const char *args)
     return done;
 }
 
-/* Data parallel: 2 ranks on halves of each batch (51 + 50) end where one process does. */
+/* OpenMPI's own allocations at exit are not ours to report (ASan builds). */
+#define MPIRUN_2 "mpirun --allow-run-as-root --oversubscribe -x ASAN_OPTIONS=detect_leaks=0 -np 2"
+
+/* Data parallel: 2 ranks of --batch 50 (per rank) end where one process of --batch 100 does
+ * (uneven shares: tests/tune/test_data_parallel.c). */
 static void two_ranks_train_like_one_process(void **state)
 {
     (void)state;
     char args[512];
-    snprintf(args, sizeof args, "--optimizer adam --steps 40 --batch 101 --threads 1 --logdir '%s/dp'", tmp);
+    snprintf(args, sizeof args, "--optimizer adam --steps 40 --batch 100 --threads 1 --logdir '%s/dp'", tmp);
     cJSON *one = train_done("", args);
-    /* OpenMPI's own allocations at exit are not ours to report (ASan builds). */
-    cJSON *two = train_done("mpirun --allow-run-as-root --oversubscribe -x ASAN_OPTIONS=detect_leaks=0 -np 2", args);
+    snprintf(args, sizeof args, "--optimizer adam --steps 40 --batch 50 --threads 1 --logdir '%s/dp'", tmp);
+    cJSON *two = train_done(MPIRUN_2, args);
     double a = cJSON_GetObjectItem(one, "train_loss")->valuedouble, b = cJSON_GetObjectItem(two, "train_loss")->valuedouble;
     assert_true(fabs(a - b) <= 1e-5 * a);
     a = cJSON_GetObjectItem(one, "val_loss")->valuedouble;
@@ -193,6 +200,81 @@ static void two_ranks_train_like_one_process(void **state)
     assert_true(cJSON_GetObjectItem(one, "steps")->valuedouble == cJSON_GetObjectItem(two, "steps")->valuedouble);
     cJSON_Delete(one);
     cJSON_Delete(two);
+}
+
+/* The scalar series tag of the run in logdir, n points (asserted), into out. */
+static void read_series(const char *logdir, const char *tag, double *out, size_t n)
+{
+    lrs_reader *r;
+    assert_int_equal(lrs_reader_open(&r, logdir, NULL), LRS_OK);
+    assert_int_equal(lrs_reader_poll(r, NULL), LRS_OK);
+    assert_int_equal(lrs_reader_run_count(r), 1);
+    const lrs_series *s = lrs_run_find(lrs_reader_run(r, 0), tag);
+    assert_non_null(s);
+    assert_int_equal(lrs_series_len(s), n);
+    for (size_t i = 0; i < n; i++)
+        out[i] = lrs_series_scalars(s)[i].value;
+    lrs_reader_close(r);
+}
+
+/* --lr-scaling linear (Goyal et al.): 2 ranks of --batch 64 at --lr 0.1 train with LR 0.2,
+ * warmed up from 0.1 over half an epoch (16 steps of the global 128), step for step as one
+ * process of --batch 128 whose schedule is that warm-up at LR 0.2. */
+static void linear_scaling_matches_one_process_with_warmup(void **state)
+{
+    (void)state;
+    enum { STEPS = 40, WARM = 16 };
+    char args[512], dir[300];
+    snprintf(args, sizeof args, "--steps %d --batch 128 --lr 0.2 --threads 1 --logdir '%s/ls1' --schedule "
+             "'linear:start=0.5,end=1,steps=%d then@%d constant'", STEPS, tmp, WARM, WARM);
+    cJSON_Delete(train_done("", args));
+    snprintf(args, sizeof args, "--steps %d --batch 64 --lr 0.1 --threads 1 --logdir '%s/ls2' --lr-scaling linear "
+             "--lr-warmup 0.5", STEPS, tmp);
+    cJSON_Delete(train_done(MPIRUN_2, args));
+    double loss1[STEPS], loss2[STEPS], lr1[STEPS], lr2[STEPS];
+    snprintf(dir, sizeof dir, "%s/ls1", tmp);
+    read_series(dir, "train/loss", loss1, STEPS);
+    read_series(dir, "train/lr", lr1, STEPS);
+    snprintf(dir, sizeof dir, "%s/ls2", tmp);
+    read_series(dir, "train/loss", loss2, STEPS);
+    read_series(dir, "train/lr", lr2, STEPS);
+    for (int i = 0; i < STEPS; i++) {
+        assert_float_equal(loss2[i], loss1[i], 1e-5 * loss1[i]);
+        assert_float_equal(lr2[i], lr1[i], 1e-7);
+    }
+    /* Goyal's ramp: LR at step s = 0.1 + (0.2 - 0.1) * s / 16, then 0.2 (as float32). */
+    assert_float_equal(lr2[0], 0.1, 1e-7);
+    assert_float_equal(lr2[8], 0.15, 1e-7);
+    assert_float_equal(lr2[15], 0.1 + 0.1 * 15 / 16, 1e-7);
+    assert_float_equal(lr2[WARM], 0.2, 1e-7);
+    assert_float_equal(lr2[STEPS - 1], 0.2, 1e-7);
+
+    /* sqrt: LR x sqrt(2), and --lr-warmup 0 starts there. */
+    snprintf(args, sizeof args, "--steps 2 --batch 64 --lr 0.1 --threads 1 --logdir '%s/ls3' --lr-scaling sqrt "
+             "--lr-warmup 0", tmp);
+    cJSON_Delete(train_done(MPIRUN_2, args));
+    snprintf(dir, sizeof dir, "%s/ls3", tmp);
+    read_series(dir, "train/lr", lr2, 2);
+    assert_float_equal(lr2[0], 0.1 * sqrt(2), 1e-7);
+}
+
+/* Bad --lr-scaling flags: exit 2 with one line naming the flag (no mpirun needed). */
+static void bad_scaling_flags_exit_2_with_one_line(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"--lr-scaling cubic", "--lr-scaling cubic: expected none, linear or sqrt"},
+        {"--lr-warmup 2", "--lr-warmup: only with --lr-scaling linear|sqrt"},
+        {"--lr-scaling linear --lr-warmup -1", "--lr-warmup: expected epochs >= 0, got -1"},
+        {"--lr-scaling linear --lr auto", "--lr-scaling: --lr auto already finds the LR"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char args[300], out[4096], err[4096];
+        snprintf(args, sizeof args, "train --steps 1 --logdir '%s/bad' %s", tmp, cases[i][0]);
+        assert_int_equal(run_lrscope(tmp, args, out, sizeof out, err, sizeof err), 2);
+        assert_non_null(strstr(err, cases[i][1]));
+        assert_ptr_equal(strchr(err, '\n'), err + strlen(err) - 1);
+    }
 }
 
 static int setup(void **state)
@@ -207,6 +289,8 @@ int main(void)
         cmocka_unit_test(ranks_run_every_trial_once),
         cmocka_unit_test(a_dead_rank_loses_only_its_trial),
         cmocka_unit_test(two_ranks_train_like_one_process),
+        cmocka_unit_test(linear_scaling_matches_one_process_with_warmup),
+        cmocka_unit_test(bad_scaling_flags_exit_2_with_one_line),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -23,7 +23,9 @@ static const char usage_text[] =
     "                     [--val-split F] [--logdir DIR] [--checkpoint FILE]\n"
     "                     [--checkpoint-every N] [--resume FILE] [--json]\n"
     "                     [--on-sign off|warn|stop|reduce|rollback|adapt] [--lr-min X]\n"
-    "                     [--lr-max X] [--max-actions N]\n"
+    "                     [--lr-max X] [--max-actions N] [--lr-scaling none|linear|sqrt]\n"
+    "                     [--lr-warmup EPOCHS]\n"
+    "       mpirun -np N lrscope train ... (data parallel: --batch per rank)\n"
     "  defaults: --data sample --model mlp:256 --optimizer sgd:momentum=0.9 --lr 0.1 (sgd)\n"
     "  or 1e-3 (adam, adamw) --schedule constant --epochs 1 --batch 128 --seed 1, --threads all\n"
     "  cores, --logdir runs/<date-time>. Exit 3 when the loss becomes NaN or infinite.\n"
@@ -31,7 +33,9 @@ static const char usage_text[] =
     "  --on-sign warn (default): warning signs on stderr and under signs/ in the log; stop: end\n"
     "  on a critical sign (exit 3); reduce: LR x factor on oscillation/plateau; rollback: on\n"
     "  divergence/NaN back to an in-memory snapshot at LR x0.1; adapt: all, and raise a slow\n"
-    "  LR. LR bounds --lr-min LR/1000, --lr-max LR x10; --max-actions 10 LR changes.\n";
+    "  LR. LR bounds --lr-min LR/1000, --lr-max LR x10; --max-actions 10 LR changes.\n"
+    "  Under mpirun -np N the global batch is N x --batch; --lr-scaling linear: LR x N (sqrt:\n"
+    "  x sqrt(N)) with a warm-up from the LR over --lr-warmup 5 epochs (Goyal et al. 2017).\n";
 
 /* --on-sign and its bounds: lib/train's sign policies (train.h). */
 typedef struct {
@@ -174,12 +178,15 @@ static int parse_args(int argc, char **argv, train_args *a, sign_args *sign)
         int rc = lr_auto_parse_flag(&a->lr_auto, argc, argv, &i);
         if (rc == 1)
             rc = sign_parse_flag(sign, argc, argv, &i);
+        if (rc == 1)
+            rc = lr_scaling_parse_flag(&a->scaling, argc, argv, &i);
         if (rc == 1 && (rc = train_parse_flag("train", a, argc, argv, &i)) == 1)
             return cli_error(CLI_USAGE, "train: unknown flag '%s' (see --help)", arg);
         if (rc)
             return rc;
     }
-    return check_args(a);
+    int rc = lr_scaling_check(&a->scaling, &a->lr_auto);
+    return rc ? rc : check_args(a);
 }
 
 int train_open_data(const char *data, double val_split, uint64_t seed, lrs_dataset **ds)
@@ -293,14 +300,17 @@ static int train(const train_args *a, sign_args *sign, lrs_dataset *ds)
     lrs_trainer *t;
     if (lrs_trainer_create(&t, ds, &a->cfg) != LRS_OK)
         return cli_error(CLI_USAGE, "train: %s", lrs_errmsg());
-    if (a->resume && lrs_trainer_load(t, a->resume) != LRS_OK) {
+    int status = lr_scaling_apply(&a->scaling, t, &a->cfg, a->json);
+    if (status == 0 && a->resume && lrs_trainer_load(t, a->resume) != LRS_OK)
+        status = cli_error(CLI_FAILED, "--resume: %s", lrs_errmsg());
+    if (status) {
         lrs_trainer_free(t);
-        return cli_error(CLI_FAILED, "--resume: %s", lrs_errmsg());
+        return status;
     }
     progress p = {a, wall_now(), 0, cli_is_tty(stderr) && !a->json};
     lrs_train_hooks hooks = {on_step, on_eval, on_epoch, &p};
     lrs_trainer_set_hooks(t, &hooks);
-    int status = lr_auto_apply(&a->lr_auto, t, a->cfg.logdir, a->json);
+    status = lr_auto_apply(&a->lr_auto, t, a->cfg.logdir, a->json);
     if (status) {
         lrs_trainer_free(t);
         return status;
@@ -319,13 +329,17 @@ static int train(const train_args *a, sign_args *sign, lrs_dataset *ds)
     return status;
 }
 
-/* Under mpirun: every rank trains its share of each batch and the gradients are summed
- * (lrs_train_config.shards), so the run is the single-process run of the same --batch;
- * rank 0 alone logs, checkpoints and prints. */
+/* Under mpirun: --batch is each rank's batch (as Horovod and PyTorch DDP), the global batch
+ * size x --batch; every rank trains its share of each global batch and the gradients are
+ * summed (lrs_train_config.shards), so the run is the single-process run of the global
+ * batch; rank 0 alone logs, checkpoints and prints. */
 static int shard_over_ranks(train_args *a, int rank, int size)
 {
     if (size < 2)
         return 0;
+    if ((int64_t)a->cfg.batch * size > 1 << 20)
+        return cli_error(CLI_USAGE, "--batch %d: %d ranks make a global batch over 1048576", a->cfg.batch, size);
+    a->cfg.batch *= size;
     a->cfg.shard = rank;
     a->cfg.shards = size;
     a->cfg.reduce = lrs_tune_mpi_sum;

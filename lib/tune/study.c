@@ -1,6 +1,7 @@
 /* The study's state in DIR/study.db (SQLite, WAL): its space and options, trials,
  * per-epoch reports and notes. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,6 +206,32 @@ void lrs_study_close(lrs_study *st)
     lrs_space_free(st->space);
     free(st->dir);
     free(st);
+}
+
+/* A budget of 0 is no cap: more than any number. */
+static double budget_cap(double budget) { return budget > 0 ? budget : INFINITY; }
+
+int lrs_study_extend(lrs_study *st, int trials, double budget)
+{
+    if (trials < st->opt.trials)
+        return lrs_fail(LRS_ERR_ARG, "%s: %d trials is fewer than the study's %d: a study can only be extended",
+                        st->dir, trials, st->opt.trials);
+    if (!(budget >= 0) || budget_cap(budget) < budget_cap(st->opt.budget))
+        return lrs_fail(LRS_ERR_ARG, "%s: a budget of %g epochs is below the study's %g (0: no cap): a study "
+                        "can only be extended", st->dir, budget, st->opt.budget);
+    if (trials == st->opt.trials && budget == st->opt.budget)
+        return LRS_OK;
+    lrs_tune_options before = st->opt;
+    st->opt.trials = trials;
+    st->opt.budget = budget;
+    int rc = exec(st, "BEGIN", "");
+    if (rc == LRS_OK)
+        rc = save_options(st);
+    if (rc == LRS_OK)
+        rc = exec(st, "COMMIT", "");
+    if (rc != LRS_OK)
+        st->opt = before;
+    return rc == LRS_OK ? rc : (exec(st, "ROLLBACK", ""), rc);
 }
 
 const lrs_space *lrs_study_space(const lrs_study *st) { return st->space; }

@@ -132,6 +132,11 @@ int lrs_study_create(lrs_study **out, const char *dir, const char *space_spec, c
 int lrs_study_open(lrs_study **out, const char *dir);
 void lrs_study_close(lrs_study *st);
 
+/* Extends a study (a resume with more --trials or --budget): at least as many trials and
+ * a budget at least as large (0, no cap, is the largest); stored at once. LRS_ERR_ARG
+ * when either would shrink; nothing else of a study changes. */
+int lrs_study_extend(lrs_study *st, int trials, double budget);
+
 const lrs_space *lrs_study_space(const lrs_study *st);
 void lrs_study_options(const lrs_study *st, lrs_tune_options *out);
 /* Free-form notes kept with the study (the CLI keeps its train flags there). get returns

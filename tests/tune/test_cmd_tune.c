@@ -158,6 +158,68 @@ static void killed_search_resumes_without_loss_or_repeat(void **state)
     cJSON_Delete(straight);
 }
 
+#define EXTEND_SEARCH "--space 'lr=log(1e-3,0.3);optimizer=sgd:momentum=0.9|adam' --epochs 1 --seed 5 --threads 1"
+
+/* Number of trials in the --show --json document of dir. */
+static int trial_count(const char *dir)
+{
+    cJSON *doc = show(dir);
+    int n = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "trials"));
+    cJSON_Delete(doc);
+    return n;
+}
+
+static void resume_extends_trials_and_budget_and_refuses_other_changes(void **state)
+{
+    (void)state;
+    char out[16384], err[4096], dir[300], args[1500];
+    snprintf(dir, sizeof dir, "%s/x", tmp);
+    snprintf(args, sizeof args, "tune --study '%s' --trials 2 " EXTEND_SEARCH, dir);
+    assert_int_equal(run(args, out, sizeof out, err, sizeof err), 0);
+    assert_int_equal(trial_count(dir), 2);
+    /* More trials: the study goes on to 4, as a straight run of 4 would have gone. */
+    snprintf(args, sizeof args, "tune --study '%s' --resume --trials 4", dir);
+    assert_int_equal(run(args, out, sizeof out, err, sizeof err), 0);
+    snprintf(args, sizeof args, "tune --study '%s/x4' --trials 4 " EXTEND_SEARCH, tmp);
+    assert_int_equal(run(args, out, sizeof out, err, sizeof err), 0);
+    snprintf(args, sizeof args, "%s/x4", tmp);
+    cJSON *extended = show(dir), *straight = show(args);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(extended, "trials")), 4);
+    assert_true(cJSON_Compare(extended, straight, 1));
+    cJSON_Delete(extended);
+    cJSON_Delete(straight);
+    /* A plain resume keeps the extended count (stored in the study, not the old flags). */
+    snprintf(args, sizeof args, "tune --study '%s' --resume", dir);
+    assert_int_equal(run(args, out, sizeof out, err, sizeof err), 0);
+    assert_int_equal(trial_count(dir), 4);
+
+    static const char *const refused[][2] = {
+        {"--trials 3", "3 trials is fewer than the study's 4"},
+        {"--budget 2", "a budget of 2 epochs is below the study's 0 (0: no cap)"},
+        {"--space 'lr=log(1e-2,0.1)'", "--resume: --space differs from the study's"},
+        {"--strategy tpe", "--resume: --strategy differs from the study's"},
+        {"--lr 0.5", "--resume: --lr differs from the study's"},
+        {"--epochs 2", "--resume: --epochs differs from the study's"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        snprintf(args, sizeof args, "tune --study '%s' --resume %s", dir, refused[i][0]);
+        assert_int_equal(run(args, out, sizeof out, err, sizeof err), 2);
+        if (!strstr(err, refused[i][1]))
+            fail_msg("%s: %s", refused[i][0], err);
+        assert_ptr_equal(strchr(err, '\n'), err + strlen(err) - 1);
+    }
+    assert_int_equal(trial_count(dir), 4);
+
+    /* A budget: 1 trial-epoch, then 2 on resume. */
+    snprintf(dir, sizeof dir, "%s/b", tmp);
+    snprintf(args, sizeof args, "tune --study '%s' --trials 10 --budget 1 " EXTEND_SEARCH, dir);
+    assert_int_equal(run(args, out, sizeof out, err, sizeof err), 0);
+    assert_int_equal(trial_count(dir), 1);
+    snprintf(args, sizeof args, "tune --study '%s' --resume --budget 2", dir);
+    assert_int_equal(run(args, out, sizeof out, err, sizeof err), 0);
+    assert_int_equal(trial_count(dir), 2);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -171,6 +233,7 @@ int main(void)
         cmocka_unit_test(a_diverging_trial_is_pruned_with_its_reason),
         cmocka_unit_test(bad_space_is_one_line_naming_the_column),
         cmocka_unit_test(killed_search_resumes_without_loss_or_repeat),
+        cmocka_unit_test(resume_extends_trials_and_budget_and_refuses_other_changes),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

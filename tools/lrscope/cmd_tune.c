@@ -38,6 +38,8 @@ static int search(tune_args *a, int argc, char **argv)
         if (lrs_study_open(&st, a->study) != LRS_OK)
             return cli_error(CLI_FAILED, "--study %s: %s", a->study, lrs_errmsg());
         rc = tune_load_args(st, argc, argv, a);
+        if (rc == 0 && lrs_study_extend(st, a->opt.trials, a->opt.budget) != LRS_OK)
+            rc = cli_error(CLI_USAGE, "--resume: %s", lrs_errmsg());
     }
     if (rc == 0)
         rc = train_open_data(a->data, a->val_split, a->cfg.seed, &ds);

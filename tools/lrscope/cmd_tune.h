@@ -14,6 +14,7 @@ typedef struct tune_args {
     const char *space, *study;
     lrs_tune_options opt;
     int parallel, resume, show, json, seed_with_find;
+    int trials_given, budget_given; /* on this command line (not the stored one) */
     double mpi_timeout;       /* seconds of silence after which an MPI rank counts as dead */
     int mpi_size;             /* ranks under mpirun (1: none) */
     char study_buf[64];
@@ -23,7 +24,10 @@ typedef struct tune_args {
 /* Parses argv into a (defaults first). Returns 0, -1 after --help, or an exit status. */
 int tune_parse_args(int argc, char **argv, tune_args *a);
 /* Keeps the command line in the study / reads it back on --resume and parses it under
- * the current flags. */
+ * the current flags: a resume may change --trials, --budget (raise them: see
+ * lrs_study_extend), --parallel, --threads and --mpi-timeout; another flag whose value
+ * differs from the study's is refused (CLI_USAGE after one line naming it). --trials and
+ * --budget not given come from the study (it may have been extended before). */
 int tune_save_args(lrs_study *st, int argc, char **argv);
 int tune_load_args(lrs_study *st, int argc, char **argv, tune_args *a);
 

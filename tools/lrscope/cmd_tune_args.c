@@ -18,7 +18,9 @@ static const char usage_text[] =
     "  optimizer, schedule, batch, wd, momentum, model, clip.\n"
     "  --epochs: epochs of a trial that is never stopped; --budget: total trial-epochs.\n"
     "  train flags: --data --model --optimizer --lr --schedule --batch --train-seed --threads\n"
-    "  --clip-norm --val-split (as lrscope train). The value is the last val/accuracy.\n";
+    "  --clip-norm --val-split (as lrscope train). The value is the last val/accuracy.\n"
+    "  --resume: the study's stored flags; a larger --trials or --budget extends it; only\n"
+    "  --trials, --budget, --parallel, --threads and --mpi-timeout may differ.\n";
 
 /* "asha" and "tpe+asha" are a sampler plus ASHA's early stopping. */
 static int parse_strategy(const char *text, lrs_tune_options *o)
@@ -79,6 +81,8 @@ static int parse_flag(tune_args *a, int argc, char **argv, int *i)
         a->opt.grid_points = (int)points, a->opt.n_startup = (int)startup, a->cfg.batch = (int)batch;
         a->cfg.seed = (uint64_t)train_seed, a->cfg.threads = (int)threads;
         a->threads_given |= !strcmp(f->name, "--threads");
+        a->trials_given |= !strcmp(f->name, "--trials");
+        a->budget_given |= !strcmp(f->name, "--budget");
         if (rc == 0 && strategy)
             rc = parse_strategy(strategy, &a->opt);
         return rc;
@@ -182,6 +186,42 @@ int tune_save_args(lrs_study *st, int argc, char **argv)
     return rc == LRS_OK ? 0 : cli_error(CLI_FAILED, "tune: %s", lrs_errmsg());
 }
 
+static int same_text(const char *x, const char *y)
+{
+    return x == y || (x && y && !strcmp(x, y));
+}
+
+/* What the study searches and how: a resume must not change it (the trials so far would
+ * no longer be comparable, nor the samplers' history valid). */
+static int check_unchanged(const tune_args *was, const tune_args *a)
+{
+    const lrs_tune_options *o = &was->opt, *n = &a->opt;
+    const lrs_train_config *c = &was->cfg, *d = &a->cfg;
+    const struct {
+        const char *flag;
+        int same;
+    } checks[] = {
+        {"--space", same_text(was->space, a->space)},
+        {"--strategy", o->sampler == n->sampler && o->asha == n->asha},
+        {"--seed", o->seed == n->seed},                 {"--epochs", o->max_epochs == n->max_epochs},
+        {"--grace", o->grace == n->grace},              {"--eta", o->eta == n->eta},
+        {"--grid-points", o->grid_points == n->grid_points}, {"--startup", o->n_startup == n->n_startup},
+        {"--seed-with-find", was->seed_with_find == a->seed_with_find},
+        {"--data", same_text(was->data, a->data)},      {"--model", same_text(c->model, d->model)},
+        {"--optimizer", same_text(c->optimizer, d->optimizer)},
+        {"--schedule", same_text(c->schedule, d->schedule)},
+        {"--lr", c->lr == d->lr},                       {"--batch", c->batch == d->batch},
+        {"--train-seed", c->seed == d->seed},           {"--clip-norm", c->clip_norm == d->clip_norm},
+        {"--val-split", was->val_split == a->val_split},
+    };
+    for (size_t k = 0; k < sizeof checks / sizeof checks[0]; k++)
+        if (!checks[k].same)
+            return cli_error(CLI_USAGE, "--resume: %s differs from the study's (a resumed study keeps its space, "
+                             "strategy and train flags; only --trials, --budget, --parallel, --threads and "
+                             "--mpi-timeout may change)", checks[k].flag);
+    return 0;
+}
+
 int tune_load_args(lrs_study *st, int argc, char **argv, tune_args *a)
 {
     a->saved = malloc(65536);
@@ -194,8 +234,18 @@ int tune_load_args(lrs_study *st, int argc, char **argv, tune_args *a)
         old[n++] = line;
     defaults(a);
     int rc = parse_into(n, old, a);
+    tune_args was = *a;
+    a->trials_given = a->budget_given = 0;
     if (rc == 0)
         rc = parse_into(argc, argv, a); /* today's flags win (--parallel, --threads...) */
     a->show = 0;
+    if (rc == 0)
+        rc = check_unchanged(&was, a);
+    lrs_tune_options stored;
+    lrs_study_options(st, &stored);
+    if (!a->trials_given)
+        a->opt.trials = stored.trials;
+    if (!a->budget_given)
+        a->opt.budget = stored.budget;
     return rc ? rc : check_args(a);
 }

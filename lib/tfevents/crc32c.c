@@ -50,12 +50,12 @@ uint32_t lrs_crc32c_portable(uint32_t crc, const void *data, size_t n)
 }
 
 #if defined(__x86_64__)
+#define SSE42 __attribute__((target("sse4.2")))
+
 /* x86 loads need no alignment, so 8 bytes at a time from the start and a 4/2/1-byte
  * tail: a 40-byte record costs 5 + 2 instructions rather than a byte loop at each end. */
-__attribute__((target("sse4.2"))) uint32_t lrs_crc32c_hardware(uint32_t crc, const void *data,
-                                                               size_t n)
+static inline SSE42 uint32_t crc_sse42(uint32_t crc, const uint8_t *p, size_t n)
 {
-    const uint8_t *p = data;
     uint64_t c = ~crc;
     for (; n >= 8; n -= 8, p += 8) {
         uint64_t word;
@@ -80,6 +80,22 @@ __attribute__((target("sse4.2"))) uint32_t lrs_crc32c_hardware(uint32_t crc, con
     return ~c32;
 }
 
+SSE42 uint32_t lrs_crc32c_hardware(uint32_t crc, const void *data, size_t n)
+{
+    return crc_sse42(crc, data, n);
+}
+
+/* The length's checksum is one instruction; it and the payload's are independent
+ * chains the CPU runs side by side. */
+static SSE42 void record_crcs_sse42(const uint8_t *record, size_t payload_len,
+                                    uint32_t *len_crc, uint32_t *data_crc)
+{
+    uint64_t len64;
+    memcpy(&len64, record, 8);
+    *len_crc = lrs_crc32c_mask(~(uint32_t)__builtin_ia32_crc32di(0xffffffffu, len64));
+    *data_crc = lrs_crc32c_mask(crc_sse42(0, record + 12, payload_len));
+}
+
 int lrs_crc32c_has_hardware(void)
 {
     return __builtin_cpu_supports("sse4.2");
@@ -90,13 +106,19 @@ uint32_t lrs_crc32c_hardware(uint32_t crc, const void *data, size_t n)
     return lrs_crc32c_portable(crc, data, n);
 }
 
+static void record_crcs_sse42(const uint8_t *record, size_t payload_len, uint32_t *len_crc,
+                              uint32_t *data_crc)
+{
+    (void)record, (void)payload_len, (void)len_crc, (void)data_crc;
+}
+
 int lrs_crc32c_has_hardware(void)
 {
     return 0;
 }
 #endif
 
-uint32_t lrs_crc32c(uint32_t crc, const void *data, size_t n)
+static int use_hardware(void)
 {
     static int hardware = -1; /* decided once; racing threads all store the same answer */
     int hw = __atomic_load_n(&hardware, __ATOMIC_RELAXED);
@@ -104,7 +126,23 @@ uint32_t lrs_crc32c(uint32_t crc, const void *data, size_t n)
         hw = lrs_crc32c_has_hardware();
         __atomic_store_n(&hardware, hw, __ATOMIC_RELAXED);
     }
-    return hw ? lrs_crc32c_hardware(crc, data, n) : lrs_crc32c_portable(crc, data, n);
+    return hw;
+}
+
+uint32_t lrs_crc32c(uint32_t crc, const void *data, size_t n)
+{
+    return use_hardware() ? lrs_crc32c_hardware(crc, data, n) : lrs_crc32c_portable(crc, data, n);
+}
+
+void lrs_crc32c_record(const uint8_t *record, size_t payload_len, uint32_t *len_crc,
+                       uint32_t *data_crc)
+{
+    if (use_hardware()) {
+        record_crcs_sse42(record, payload_len, len_crc, data_crc);
+        return;
+    }
+    *len_crc = lrs_crc32c_mask(lrs_crc32c_portable(0, record, 8));
+    *data_crc = lrs_crc32c_mask(lrs_crc32c_portable(0, record + 12, payload_len));
 }
 
 uint32_t lrs_crc32c_mask(uint32_t crc)

@@ -100,16 +100,22 @@ static void timespec_after(struct timespec *t, double secs)
 static void *flusher_main(void *arg)
 {
     lrs_writer *w = arg;
-    pthread_mutex_lock(&w->lock);
+    pthread_mutex_lock(&w->sleep_lock);
     while (!w->stopping) {
         struct timespec deadline;
         timespec_after(&deadline, w->flush_secs);
-        while (!w->stopping && pthread_cond_timedwait(&w->wake, &w->lock, &deadline) == 0) {
+        while (!w->stopping && pthread_cond_timedwait(&w->wake, &w->sleep_lock, &deadline) == 0) {
         }
-        if (!w->stopping && !w->failed && w->len > 0 && writer_flush_locked(w) != LRS_OK)
+        if (w->stopping)
+            break;
+        pthread_mutex_unlock(&w->sleep_lock);
+        writer_acquire(w);
+        if (!w->failed && w->len > 0 && writer_flush_locked(w) != LRS_OK)
             w->failed_reported = 0; /* nobody saw it: the next call returns it */
+        writer_release(w);
+        pthread_mutex_lock(&w->sleep_lock);
     }
-    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_unlock(&w->sleep_lock);
     return NULL;
 }
 
@@ -147,7 +153,7 @@ static void writer_free(lrs_writer *w)
 {
     if (w->fd >= 0)
         close(w->fd);
-    pthread_mutex_destroy(&w->lock);
+    pthread_mutex_destroy(&w->sleep_lock);
     free(w->buf);
     free(w);
 }
@@ -196,7 +202,7 @@ int lrs_writer_open(lrs_writer **out, const char *logdir, const lrs_writer_optio
     }
     memcpy(w->path, path, path_len + 1);
     free(path);
-    pthread_mutex_init(&w->lock, NULL);
+    pthread_mutex_init(&w->sleep_lock, NULL);
     w->fd = fd;
     w->buf = buf;
     w->cap = opt->buffer_bytes;
@@ -228,7 +234,7 @@ int lrs_writer_set_wall_time(lrs_writer *w, double wall_time)
     int rc = writer_lock(w);
     if (rc)
         return rc;
-    w->wall_time = wall_time;
+    __atomic_store(&w->wall_time, &wall_time, __ATOMIC_RELAXED);
     return writer_unlock(w, LRS_OK);
 }
 
@@ -238,7 +244,7 @@ int lrs_writer_flush(lrs_writer *w)
     if (rc)
         return rc;
     rc = writer_flush_locked(w);
-    pthread_mutex_unlock(&w->lock);
+    writer_release(w);
     return rc;
 }
 
@@ -246,19 +252,19 @@ int lrs_writer_close(lrs_writer *w)
 {
     if (!w)
         return lrs_fail(LRS_ERR_ARG, "lrs_writer_close: NULL writer");
-    pthread_mutex_lock(&w->lock);
+    pthread_mutex_lock(&w->sleep_lock);
     w->stopping = 1;
     if (w->has_flusher)
         pthread_cond_signal(&w->wake);
-    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_unlock(&w->sleep_lock);
     if (w->has_flusher) {
         pthread_join(w->flusher, NULL);
         pthread_cond_destroy(&w->wake);
     }
     /* No other thread may use w now: the lock is only for the helpers' contract. */
-    pthread_mutex_lock(&w->lock);
+    writer_acquire(w);
     int rc = w->failed ? writer_lock_status(w) : writer_flush_locked(w);
-    pthread_mutex_unlock(&w->lock);
+    writer_release(w);
     if (close(w->fd) != 0 && rc == LRS_OK)
         rc = lrs_fail(lrs_status_from_errno(errno), "%s: close: %s", w->path, strerror(errno));
     w->fd = -1;

@@ -12,15 +12,6 @@
 #include "summary.pb-c.h"
 #include "writer_internal.h"
 
-/* Now, or the wall time the caller set: the times inside the hparams protos. */
-static double writer_now(lrs_writer *w)
-{
-    pthread_mutex_lock(&w->lock);
-    double t = writer_event_time(w);
-    pthread_mutex_unlock(&w->lock);
-    return t;
-}
-
 /* Serializes msg into a malloc'd buffer (the caller frees out->data). */
 static int pack_message(const lrs_writer *w, const ProtobufCMessage *msg, ProtobufCBinaryData *out)
 {
@@ -171,7 +162,7 @@ int lrs_writer_add_hparams(lrs_writer *w, const lrs_hparam *hparams, size_t n_hp
         fill_hparam(&p, i, &hparams[i]);
     for (size_t i = 0; i < n_metrics; i++)
         fill_metric(&p, i, metric_tags[i]);
-    double now = writer_now(w);
+    double now = writer_event_time(w);
 
     Tensorboard__Experiment experiment = TENSORBOARD__EXPERIMENT__INIT;
     experiment.time_created_secs = now;
@@ -203,7 +194,7 @@ int lrs_writer_end_hparams(lrs_writer *w, int ok)
     Tensorboard__SessionEndInfo end = TENSORBOARD__SESSION_END_INFO__INIT;
     end.status = ok ? TENSORBOARD__SESSION_STATUS__STATUS_SUCCESS
                     : TENSORBOARD__SESSION_STATUS__STATUS_FAILURE;
-    end.end_time_secs = writer_now(w);
+    end.end_time_secs = writer_event_time(w);
     Tensorboard__HParamsPluginData data = TENSORBOARD__HPARAMS_PLUGIN_DATA__INIT;
     data.data_case = TENSORBOARD__HPARAMS_PLUGIN_DATA__DATA_SESSION_END_INFO;
     data.session_end_info = &end;

@@ -1,7 +1,9 @@
 /* The writer's buffer of whole TFRecords and the writes that move it to the file.
- * A record is framed in place in the buffer, so appending costs no copy and no
- * allocation; the file only ever grows by whole records (a failed write is cut back). */
+ * A record is framed in place in the buffer (or, for scalars, on the caller's stack and
+ * copied in), with no allocation; the file only ever grows by whole records (a failed
+ * write is cut back). */
 #include <errno.h>
+#include <sched.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,26 +16,6 @@
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "TFRecord framing assumes little-endian");
 
-static double clock_secs(clockid_t clock)
-{
-    struct timespec t;
-    clock_gettime(clock, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-/* The writer's one clock, for wall times and flush deadlines. CLOCK_REALTIME costs
- * ~24 ns here (half the time of a whole scalar append); the coarse clock costs ~3 ns and
- * ticks every 1-4 ms, finer than anything TensorBoard plots. */
-double writer_clock(void)
-{
-    return clock_secs(CLOCK_REALTIME_COARSE);
-}
-
-double writer_event_time(const lrs_writer *w)
-{
-    return isnan(w->wall_time) ? writer_clock() : w->wall_time;
-}
-
 int writer_lock_status(lrs_writer *w)
 {
     if (w->failed_reported)
@@ -43,29 +25,29 @@ int writer_lock_status(lrs_writer *w)
     return lrs_fail(w->failed, "%s", w->failed_msg);
 }
 
-int writer_lock(lrs_writer *w)
+/* A hint to the CPU that this is a spin-wait loop (x86 PAUSE). */
+static void cpu_relax(void)
 {
-    if (!w)
-        return lrs_fail(LRS_ERR_ARG, "NULL writer");
-    pthread_mutex_lock(&w->lock);
-    if (!w->failed)
-        return LRS_OK;
-    int rc = writer_lock_status(w);
-    pthread_mutex_unlock(&w->lock);
-    return rc;
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
 }
 
-int writer_unlock(lrs_writer *w, int status)
+void writer_wait_lock(lrs_writer *w)
 {
-    return writer_unlock_at(w, status, writer_clock());
+    for (unsigned i = 0; __atomic_load_n(&w->lock, __ATOMIC_RELAXED); i++) {
+        if (i < 64)
+            cpu_relax();
+        else if (i < 128)
+            sched_yield();
+        else
+            nanosleep(&(struct timespec){.tv_nsec = 50000}, NULL);
+    }
 }
 
-int writer_unlock_at(lrs_writer *w, int status, double now)
+int writer_null(void)
 {
-    if (status == LRS_OK && w->len > 0 && now >= w->flush_deadline)
-        status = writer_flush_locked(w);
-    pthread_mutex_unlock(&w->lock);
-    return status;
+    return lrs_fail(LRS_ERR_ARG, "NULL writer");
 }
 
 /* Stops the writer: later calls answer LRS_ERR_CLOSED instead of writing garbage. */
@@ -116,36 +98,32 @@ int writer_flush_locked(lrs_writer *w)
     return LRS_OK;
 }
 
+uint8_t *writer_make_room(lrs_writer *w, size_t record_len, int *rc)
+{
+    if ((*rc = writer_flush_locked(w)) != LRS_OK)
+        return NULL;
+    if (record_len > w->cap) { /* one record bigger than the buffer: grow for it */
+        uint8_t *bigger = realloc(w->buf, record_len);
+        if (!bigger) {
+            *rc = lrs_fail(LRS_ERR_NOMEM, "%s: out of memory for a %zu-byte record", w->path,
+                           record_len - RECORD_OVERHEAD);
+            return NULL;
+        }
+        w->buf = bigger;
+        w->cap = record_len;
+    }
+    return w->buf + w->len;
+}
+
 uint8_t *writer_record_begin(lrs_writer *w, size_t payload_len, int *rc)
 {
-    size_t need = payload_len + RECORD_OVERHEAD;
-    if (w->len + need > w->cap) {
-        if ((*rc = writer_flush_locked(w)) != LRS_OK)
-            return NULL;
-        if (need > w->cap) { /* one record bigger than the buffer: grow for it */
-            uint8_t *bigger = realloc(w->buf, need);
-            if (!bigger) {
-                *rc = lrs_fail(LRS_ERR_NOMEM, "%s: out of memory for a %zu-byte record",
-                               w->path, payload_len);
-                return NULL;
-            }
-            w->buf = bigger;
-            w->cap = need;
-        }
-    }
-    *rc = LRS_OK;
-    return w->buf + w->len + RECORD_HEADER;
+    uint8_t *record = writer_record_room(w, payload_len + RECORD_OVERHEAD, rc);
+    return record ? record + RECORD_HEADER : NULL;
 }
 
 void writer_record_end(lrs_writer *w, size_t payload_len)
 {
-    uint8_t *record = w->buf + w->len;
-    uint64_t len64 = payload_len;
-    memcpy(record, &len64, 8);
-    uint32_t len_crc = lrs_crc32c_mask(lrs_crc32c(0, record, 8));
-    memcpy(record + 8, &len_crc, 4);
-    uint32_t data_crc = lrs_crc32c_mask(lrs_crc32c(0, record + RECORD_HEADER, payload_len));
-    memcpy(record + RECORD_HEADER + payload_len, &data_crc, 4);
+    writer_record_frame(w->buf + w->len, payload_len);
     w->len += payload_len + RECORD_OVERHEAD;
 }
 

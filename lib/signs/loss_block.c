@@ -46,19 +46,10 @@ static int is_swinging(const lrs_monitor *m, double noise, double *earlier)
     return noise >= m->opt.oscillation_noise_ratio * *earlier;
 }
 
-static void judge_oscillation(lrs_monitor *m, int64_t step, double level, double noise)
+static void raise_swings(lrs_monitor *m, int64_t step, double level, double noise, double earlier)
 {
-    loss_block_state *b = &m->block;
+    const loss_block_state *b = &m->block;
     const lrs_signs_options *o = &m->opt;
-    double earlier;
-    int swinging = is_swinging(m, noise, &earlier);
-    int not_falling = level >= b->prev_median * (1 - o->oscillation_min_drop);
-    if (!swinging) {
-        b->oscillating = 0;
-        return;
-    }
-    if (b->oscillating || !not_falling || !lr_is_high(m) || m->loss.diverging) return;
-    b->oscillating = b->oscillated_since_best = 1;
     char lr[48];
     signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->block_start, step,
                 LRS_ACTION_REDUCE_LR, o->oscillation_factor,
@@ -66,6 +57,46 @@ static void judge_oscillation(lrs_monitor *m, int64_t step, double level, double
                 " and stopped falling (%.4g the %d points before)%s when it started",
                 100 * noise, level, noise / earlier, 100 * earlier, b->prev_median, o->window,
                 signs_lr_clause(lr, b->block_lr));
+}
+
+static void raise_rebound(lrs_monitor *m, int64_t step, double level)
+{
+    const loss_block_state *b = &m->block;
+    const lrs_signs_options *o = &m->opt;
+    char lr[48];
+    signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->best_step, step,
+                LRS_ACTION_REDUCE_LR, o->oscillation_factor,
+                "loss climbed back to %.4g, %.2fx its best level %.4g (step %lld), for %d blocks"
+                " of %d points%s: the LR is too high to settle",
+                level, level / b->best, b->best, (long long)b->best_step, b->rebound_run,
+                o->window, signs_lr_clause(lr, m->lr.now));
+}
+
+/* Two ways a too-high LR shows: swings well above the run's earlier noise with no fall,
+ * or a loss that climbed back above a level it had clearly reached (without the 2x of a
+ * divergence) and stays there. */
+static void judge_oscillation(lrs_monitor *m, int64_t step, double level, double noise)
+{
+    loss_block_state *b = &m->block;
+    const lrs_signs_options *o = &m->opt;
+    double earlier = NAN;
+    int swinging = is_swinging(m, noise, &earlier);
+    int not_falling = level >= b->prev_median * (1 - o->oscillation_min_drop);
+    int above_best = isfinite(b->best) && level >= o->oscillation_rebound * b->best;
+    b->rebound_run = above_best ? b->rebound_run + 1 : 0;
+    int rebounded = b->rebound_run >= 2;
+    if (!swinging && !above_best) {
+        b->oscillating = 0;
+        return;
+    }
+    if (b->oscillating || !lr_is_high(m) || m->loss.diverging) return;
+    if (swinging && not_falling)
+        raise_swings(m, step, level, noise, earlier);
+    else if (rebounded)
+        raise_rebound(m, step, level);
+    else
+        return;
+    b->oscillating = b->oscillated_since_best = 1;
 }
 
 /* Where the loss started: the first points, or the first block's median if higher (a

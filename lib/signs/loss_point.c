@@ -13,18 +13,37 @@ void loss_point_reset(loss_point_state *s)
     *s = (loss_point_state){0};
 }
 
-static void raise_divergence(lrs_monitor *m, int64_t step, double x, const char *why)
+/* onset: the step the loss was last near its minimum (a rollback goes back before it). */
+static void raise_divergence(lrs_monitor *m, int64_t onset, int64_t step, double x, const char *why)
 {
     loss_point_state *s = &m->loss;
     char lr[48];
     s->diverging = 1;
-    signs_raise(m, LRS_SIGN_DIVERGENCE, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, s->near_min_step,
+    signs_raise(m, LRS_SIGN_DIVERGENCE, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, onset,
                 step, LRS_ACTION_REDUCE_LR, m->opt.divergence_factor,
                 "loss %s: %.4g at step %lld is %.1fx its running minimum %.4g, left at step %lld%s;"
                 " restart from a checkpoint before step %lld with a lower LR",
                 why, x, (long long)step, x / s->trend_min, s->trend_min,
-                (long long)s->near_min_step, signs_lr_clause(lr, m->lr.now),
-                (long long)s->near_min_step);
+                (long long)onset, signs_lr_clause(lr, m->lr.now), (long long)onset);
+}
+
+/* The loss came back to where training started after clearly beating it: the too-high LR
+ * undid what was learned (for cross-entropy, a uniform prediction: chance level). Counts
+ * the points that show it; the first point of the series is the untrained loss. */
+static int returned_to_start(loss_point_state *s, const lrs_signs_options *o)
+{
+    int fell = s->trend_min <= (1 - o->divergence_return_fall) * s->first_value;
+    int back = s->smooth >= (1 - o->divergence_return) * s->first_value;
+    s->return_run = fell && back && s->first_value > 0 ? s->return_run + 1 : 0;
+    return s->return_run >= o->divergence_return_confirm;
+}
+
+/* Where a run that came back to its untrained loss should restart from: its best point,
+ * unless it never got below half the untrained loss; then what it learned at this LR is
+ * not worth keeping (the too-high LR likely damaged the weights too): its first step. */
+static int64_t return_onset(const loss_point_state *s)
+{
+    return s->trend_min <= 0.5 * s->first_value ? s->trend_min_step : s->first_step;
 }
 
 /* smooth_before: the fast EMA before x; both EMAs already include x. */
@@ -40,22 +59,28 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
     s->trend_run = s->trend > trend_before ? s->trend_run + 1 : 0;
     s->last_jump = jump_floor > 0 && x >= o->divergence_jump * jump_floor;
     s->jump_run = s->last_jump ? s->jump_run + 1 : 0;
+    int returned = returned_to_start(s, o);
 
     if (!(floor > 0)) { /* ratios assume a positive loss */
         s->high_run = s->climb_run = s->trend_run = 0;
         return;
     }
     if (s->diverging) {
-        if (s->smooth <= 1.2 * floor) s->diverging = 0; /* recovered: a new episode may start */
+        /* recovered (near its minimum, clearly below the untrained loss): a new episode may start */
+        if (s->smooth <= 1.2 * floor &&
+            (s->first_value <= 0 || s->smooth <= (1 - o->divergence_return_fall) * s->first_value))
+            s->diverging = 0;
         return;
     }
     if (s->high_run >= o->divergence_confirm)
-        raise_divergence(m, step, x, "keeps climbing");
+        raise_divergence(m, s->near_min_step, step, x, "keeps climbing");
     else if ((s->climb_run >= o->divergence_climb || s->trend_run >= o->divergence_climb) &&
              s->smooth >= o->divergence_climb_ratio * floor)
-        raise_divergence(m, step, x, "grows at every step");
+        raise_divergence(m, s->near_min_step, step, x, "grows at every step");
     else if (s->jump_run >= 2)
-        raise_divergence(m, step, x, "jumped tenfold");
+        raise_divergence(m, s->near_min_step, step, x, "jumped tenfold");
+    else if (returned)
+        raise_divergence(m, return_onset(s), step, x, "is back at its untrained level");
 }
 
 /* A point far above the fast EMA opens a candidate; it is a spike if the loss comes
@@ -124,7 +149,8 @@ void loss_point_feed(lrs_monitor *m, int64_t step, double x)
     s->nan_open = 0;
     if (s->finite++ == 0) {
         s->first_step = s->near_min_step = step;
-        s->smooth = s->trend = s->trend_min = s->smooth_min = x;
+        s->smooth = s->trend = s->trend_min = s->smooth_min = s->first_value = x;
+        s->trend_min_step = step;
         s->spread = 0;
     }
     double smooth_before = s->smooth, trend_before = s->trend, spread_before = s->spread;
@@ -137,7 +163,7 @@ void loss_point_feed(lrs_monitor *m, int64_t step, double x)
     s->last_finite_step = step;
     s->last_value = x;
     if (s->smooth < s->smooth_min) s->smooth_min = s->smooth;
-    if (s->trend < s->trend_min) s->trend_min = s->trend;
+    if (s->trend < s->trend_min) s->trend_min = s->trend, s->trend_min_step = step;
     if (s->smooth <= 1.1 * s->trend_min) s->near_min_step = step;
 
     judge_spike(m, step, x, smooth_before, spread_before);
@@ -150,5 +176,6 @@ void loss_point_finish(lrs_monitor *m)
 {
     loss_point_state *s = &m->loss;
     if (!s->diverging && s->last_jump)
-        raise_divergence(m, s->last_finite_step, s->last_value, "jumped tenfold at the end");
+        raise_divergence(m, s->near_min_step, s->last_finite_step, s->last_value,
+                         "jumped tenfold at the end");
 }

@@ -14,9 +14,10 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .total_steps = 0, .smoothing = 0.3, .trend_smoothing = 0.05, .window = 50,
         .divergence_ratio = 2.0, .divergence_confirm = 3, .divergence_climb_ratio = 1.6,
         .divergence_climb = 10, .divergence_jump = 10.0, .divergence_factor = 0.1,
+        .divergence_return_fall = 0.1, .divergence_return = 0.05, .divergence_return_confirm = 20,
         .spike_ratio = 1.5, .spike_spread = 6.0, .spike_recover = 5,
         .oscillation_noise_ratio = 2.5, .oscillation_min_drop = 0.02,
-        .oscillation_lr_fraction = 0.5, .oscillation_factor = 0.5,
+        .oscillation_lr_fraction = 0.5, .oscillation_rebound = 1.25, .oscillation_factor = 0.5,
         .plateau_threshold = 0.01, .plateau_patience = 300, .plateau_min_fall = 0.2,
         .plateau_decayed_fraction = 0.1, .plateau_factor = 0.1,
         .overfit_patience = 3, .overfit_rise = 0.05, .overfit_train_fall = 0.05,
@@ -37,8 +38,13 @@ static int check_options(const lrs_signs_options *o)
             "divergence_ratio, divergence_climb_ratio and divergence_jump", "> 1");
     REQUIRE(o->divergence_confirm >= 1 && o->divergence_climb >= 1 && o->spike_recover >= 1,
             "divergence_confirm, divergence_climb and spike_recover", ">= 1");
+    REQUIRE(o->divergence_return_fall > 0 && o->divergence_return_fall < 1 &&
+            o->divergence_return >= 0 && o->divergence_return < o->divergence_return_fall,
+            "divergence_return_fall and divergence_return", "in (0, 1), 0 <= return < return_fall");
+    REQUIRE(o->divergence_return_confirm >= 1, "divergence_return_confirm", ">= 1");
     REQUIRE(o->spike_ratio > 1 && o->spike_spread > 0, "spike_ratio and spike_spread", "> 1 and > 0");
-    REQUIRE(o->oscillation_noise_ratio > 1, "oscillation_noise_ratio", "> 1");
+    REQUIRE(o->oscillation_noise_ratio > 1 && o->oscillation_rebound > 1,
+            "oscillation_noise_ratio and oscillation_rebound", "> 1");
     REQUIRE(o->plateau_threshold >= 0 && o->plateau_threshold < 1, "plateau_threshold", "in [0, 1)");
     REQUIRE(o->plateau_patience >= 1 && o->overfit_patience >= 1 && o->slow_min_points >= 1,
             "plateau_patience, overfit_patience and slow_min_points", ">= 1");

@@ -86,6 +86,14 @@ typedef struct lrs_signs_options {
     double divergence_climb_ratio; /* or smoothed >= this x min... 1.6 */
     int divergence_climb;        /* ...and it (or the slow trend) rose at each of this many points: 10 */
     double divergence_jump;      /* or 2 consecutive points >= this x the lowest point: 10 */
+    double divergence_return_fall; /* or, once the trend fell this fraction below the first
+                                  * point (the untrained loss)... 0.1 */
+    double divergence_return;    /* ...the smoothed loss is back within this fraction of that
+                                  * first point (a network that forgot what it learned:
+                                  * chance level)... 0.05 */
+    int divergence_return_confirm; /* ...for this many consecutive points: 20 (onset: where
+                                  * the trend was lowest, or the first step when it never got
+                                  * below half the first point: nothing worth keeping) */
     double divergence_factor;    /* suggested LR factor: 0.1 */
 
     double spike_ratio;          /* a spike is >= ratio x the smoothed loss... 1.5 */
@@ -95,6 +103,8 @@ typedef struct lrs_signs_options {
     double oscillation_noise_ratio; /* block noise >= ratio x the run's earlier noise: 2.5 */
     double oscillation_min_drop; /* the block fell less than this fraction: 0.02 */
     double oscillation_lr_fraction; /* while LR >= this fraction of its peak (if fed): 0.5 */
+    double oscillation_rebound;  /* or 2 blocks in a row >= this x the best block level (the
+                                  * loss climbed back without exploding), LR high: 1.25 */
     double oscillation_factor;   /* suggested LR factor: 0.5 */
 
     double plateau_threshold;    /* improvement = block median < best x (1 - threshold): 0.01 */

@@ -16,6 +16,7 @@ typedef struct loss_point_state {
     int64_t first_step, last_step;
     int64_t last_finite_step;
     double last_value;       /* the last finite point */
+    double first_value;      /* the first finite point: the untrained loss */
     int last_jump;           /* the last point was >= divergence_jump x smooth_min */
     double smooth;           /* fast EMA (options.smoothing) */
     double trend;            /* slow EMA (options.trend_smoothing) */
@@ -23,6 +24,8 @@ typedef struct loss_point_state {
     double trend_min;        /* running minimum of trend: "the running minimum" */
     double smooth_min;       /* running minimum of smooth (the divergence_jump reference) */
     int64_t near_min_step;   /* last step where smooth <= 1.1 x trend_min */
+    int64_t trend_min_step;  /* where trend_min was reached */
+    int return_run;          /* consecutive points with smooth back near first_value */
     int high_run;            /* consecutive points with loss and smooth >= ratio x trend_min */
     int climb_run;           /* consecutive points where smooth rose */
     int trend_run;           /* consecutive points where trend rose */
@@ -45,6 +48,7 @@ typedef struct loss_block_state {
     double level_pair;       /* mean of the last two block medians: what plateau compares */
     double noise_log_sum;    /* sum of log noise over calm (not swinging) blocks after the first */
     int64_t noise_blocks;
+    int rebound_run;         /* consecutive blocks >= oscillation_rebound x best */
     int oscillating;         /* open episodes */
     int plateaued;
     int oscillated_since_best; /* an oscillation was raised after the best level */

@@ -14,12 +14,17 @@ static double current_lr(const policy_run *p)
     return lrs_trainer_base_lr(p->t) * p->scale;
 }
 
+static int save_into(policy_run *p, policy_snapshot *s)
+{
+    int rc = lrs_trainer_state_save(p->t, s->bytes, lrs_trainer_state_size(p->t));
+    s->step = rc == LRS_OK ? lrs_trainer_step_count(p->t) : -1;
+    return rc;
+}
+
 /* Saves the state into the ring (no allocation: the buffers exist). */
 static int save_snapshot(policy_run *p)
 {
-    policy_snapshot *s = &p->snap[p->next_snap];
-    int rc = lrs_trainer_state_save(p->t, s->bytes, lrs_trainer_state_size(p->t));
-    s->step = rc == LRS_OK ? lrs_trainer_step_count(p->t) : -1;
+    int rc = save_into(p, &p->snap[p->next_snap]);
     p->next_snap = (p->next_snap + 1) % POLICY_SNAPSHOTS;
     return rc;
 }
@@ -28,7 +33,7 @@ static int save_snapshot(policy_run *p)
 static policy_snapshot *pick_snapshot(policy_run *p, int64_t bound)
 {
     policy_snapshot *best = NULL, *oldest = NULL;
-    for (int i = 0; i < POLICY_SNAPSHOTS; i++) {
+    for (int i = 0; i <= POLICY_SNAPSHOTS; i++) {
         policy_snapshot *s = &p->snap[i];
         if (s->step < 0)
             continue;
@@ -99,7 +104,7 @@ static lrs_policy_act roll_back(policy_run *p, const lrs_sign *s, char *done, si
     policy_snapshot *snap = pick_snapshot(p, bound);
     if ((*rc = lrs_trainer_state_load(p->t, snap->bytes, lrs_trainer_state_size(p->t))) != LRS_OK)
         return LRS_ACT_STOPPED;
-    for (int i = 0; i < POLICY_SNAPSHOTS; i++) /* the future they saw is gone */
+    for (int i = 0; i <= POLICY_SNAPSHOTS; i++) /* the future they saw is gone */
         if (p->snap[i].step > snap->step)
             p->snap[i].step = -1;
     p->result.rollbacks++;
@@ -227,19 +232,20 @@ static int open_run(policy_run *p, lrs_trainer *t, const lrs_policy_config *pc)
     lrs_monitor_set_tag(p->monitor, LRS_ROLE_VAL_LOSS, "val/loss");
     lrs_monitor_set_tag(p->monitor, LRS_ROLE_LR, "train/lr");
     lrs_monitor_set_tag(p->monitor, LRS_ROLE_GRAD_NORM, "train/grad_norm");
-    for (int i = 0; i < POLICY_SNAPSHOTS; i++) {
+    for (int i = 0; i <= POLICY_SNAPSHOTS; i++) {
         p->snap[i].step = -1;
         if (!(p->snap[i].bytes = malloc(lrs_trainer_state_size(t))))
             return lrs_fail(LRS_ERR_NOMEM, "policy: out of memory for the snapshots");
     }
-    return save_snapshot(p);
+    /* The start stays: a run that never learned much before diverging restarts from it. */
+    return save_into(p, &p->snap[POLICY_SNAPSHOTS]);
 }
 
 static void close_run(policy_run *p)
 {
     p->t->hooks = p->user;
     lrs_monitor_close(p->monitor);
-    for (int i = 0; i < POLICY_SNAPSHOTS; i++)
+    for (int i = 0; i <= POLICY_SNAPSHOTS; i++)
         free(p->snap[i].bytes);
 }
 

@@ -5,7 +5,7 @@
 
 #include "train_internal.h"
 
-#define POLICY_SNAPSHOTS 4
+#define POLICY_SNAPSHOTS 4 /* the ring; one more slot keeps the state the run started from */
 
 typedef struct policy_snapshot {
     uint8_t *bytes;  /* lrs_trainer_state_size bytes, allocated at the start */
@@ -17,7 +17,7 @@ typedef struct policy_run {
     lrs_trainer *t;
     lrs_train_hooks user;        /* the trainer's own hooks, called first */
     lrs_monitor *monitor;
-    policy_snapshot snap[POLICY_SNAPSHOTS];
+    policy_snapshot snap[POLICY_SNAPSHOTS + 1]; /* ring, then the start (never overwritten) */
     int next_snap;               /* ring position of the next save */
     double scale;                /* the LR scale the policy set */
     double lr_min, lr_max;       /* bounds of base LR x scale */

@@ -2,7 +2,7 @@
 # The warning signs on real training runs: lrscope train at too-high LRs (diverging,
 # oscillating), too-low LRs (slow), good LRs and schedules that decay too early (plateau),
 # with constant/step/cosine/onecycle schedules, SGD momentum 0.9 and Adam, on the sample
-# (20 epochs, 640 steps) and on Fashion-MNIST (2 epochs, 938 steps); plus the logs PyTorch's
+# (20 epochs, 640 steps) and on Fashion-MNIST (2 epochs, 938 steps), SGD also without momentum; plus the logs PyTorch's
 # SummaryWriter wrote (tests/data/fixtures/tensorboard). Each run is labelled from how it
 # was made and its outcome, before and without the detectors (bench_signs_score.py states
 # the rules); then `lrscope check --json` judges every run and the score is printed per kind
@@ -36,20 +36,22 @@ for data in sample fashion-mnist; do
     adam="--optimizer adam"
     for lr in 3 1; do run "$d-sgd-$lr" high "$data" $sgd --lr $lr; done
     run "$d-sgd-0.5" high "$data" $sgd --lr 0.5
+    run "$d-sgd-0.3" high "$data" $sgd --lr 0.3
     run "$d-sgd-1-onecycle" high "$data" $sgd --lr 1 --schedule onecycle
+    for lr in 1 0.8; do run "$d-sgd-$lr-nomomentum" high "$data" --optimizer sgd --lr $lr; done
     for lr in 0.1 0.03; do run "$d-sgd-$lr" good "$data" $sgd --lr $lr; done
     run "$d-sgd-0.1-step" good "$data" $sgd --lr 0.1 --schedule "step:size=$third,gamma=0.1"
     run "$d-sgd-0.1-cosine" good "$data" $sgd --lr 0.1 --schedule cosine
     run "$d-sgd-0.1-onecycle" good "$data" $sgd --lr 0.1 --schedule onecycle
-    run "$d-sgd-1e-4" low "$data" $sgd --lr 1e-4
+    for lr in 1e-3 3e-4 1e-4; do run "$d-sgd-$lr" low "$data" $sgd --lr $lr; done
     run "$d-sgd-3e-5-cosine" low "$data" $sgd --lr 3e-5 --schedule cosine
     run "$d-sgd-0.1-exp" early-decay "$data" $sgd --lr 0.1 --schedule exp:gamma=0.95
     run "$d-sgd-0.03-step" early-decay "$data" $sgd --lr 0.03 --schedule step:size=40,gamma=0.01
-    for lr in 0.05 0.02; do run "$d-adam-$lr" high "$data" $adam --lr $lr; done
+    for lr in 0.1 0.05 0.02; do run "$d-adam-$lr" high "$data" $adam --lr $lr; done
     run "$d-adam-1e-3" good "$data" $adam --lr 1e-3
     run "$d-adam-1e-3-cosine" good "$data" $adam --lr 1e-3 --schedule cosine
     run "$d-adam-3e-3-onecycle" good "$data" $adam --lr 3e-3 --schedule onecycle
-    run "$d-adam-1e-5" low "$data" $adam --lr 1e-5
+    for lr in 1e-5 3e-6; do run "$d-adam-$lr" low "$data" $adam --lr $lr; done
     run "$d-adam-3e-6-step" low "$data" $adam --lr 3e-6 --schedule "step:size=$third,gamma=0.5"
     run "$d-adam-1e-3-exp" early-decay "$data" $adam --lr 1e-3 --schedule exp:gamma=0.95
 done

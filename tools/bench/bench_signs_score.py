@@ -1,13 +1,17 @@
 """Labels the runs of bench_signs.sh from how they were made and how they ended (never
 from the detectors), then scores `lrscope check --json` against the labels.
 
-Rules, in order, on the logged train/loss (or `loss` for the fixtures) and val/accuracy:
+Rules, in order, on the logged train/loss (or `loss` for the fixtures) and val/accuracy,
+written before the detectors were run on these runs:
   divergence  a non-finite loss; or the loss exploded (a point 10x the first loss); or a
               5-point mean loss at least twice the first loss or the lowest 5-point mean
-              before it, never back under 0.9 x the first loss for good (it ended at chance)
+              before it, never back under 0.9 x the first loss for good (it ended at chance);
+              or, made with a high LR, the last tenth's mean loss is at least 0.9 x the first
+              loss (back at the untrained level: it kept nothing it learned)
   (far below  final val accuracy at least 0.10 under the best run of the same data and
-              optimizer family)
-  oscillation far below, not falling over its last half, made with a high LR
+              optimizer family; plain SGD counts as SGD)
+  oscillation far below, made with a high LR (not diverged: the loss fell, but swings or
+              climbed back well above the good runs' and does not come down to them)
   plateau     far below, not falling over its last half after falling 20% first, made with a
               schedule that decays early (or a low LR)
   slow        far below and still falling (last quarter < 0.97 x the third quarter), or far
@@ -60,11 +64,13 @@ def label(s, intent, best_acc):
         return "divergence"
     if climbs_to_double(loss) and mean(loss[-20:]) >= 0.9 * loss[0]:
         return "divergence"
+    if intent == "high" and mean(loss[-max(1, len(loss) // 10):]) >= 0.9 * loss[0]:
+        return "divergence"
     acc = s.get("val/accuracy", [None])[-1]
     far_below = acc is not None and best_acc is not None and acc < best_acc - 0.10
     falling = quarter(loss, 3) < 0.97 * quarter(loss, 2)
     stalled = quarter(loss, 3) >= 0.98 * quarter(loss, 1) and quarter(loss, 1) <= 0.8 * loss[0]
-    if far_below and not falling and intent == "high":
+    if far_below and intent == "high":
         return "oscillation"
     if far_below and stalled and intent in ("early-decay", "low"):
         return "plateau"

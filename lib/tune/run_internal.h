@@ -37,6 +37,7 @@ struct lrs_trial {
     double penalty;        /* from oscillation / plateau signs */
     char notes[256];       /* the signs seen, for the trial's reason */
     int sign_stopped;      /* divergence or NaN stopped it */
+    int external_signs;    /* signs come through lrs_trial_sign, not the monitor */
     /* Where reports go: the study (in-process), or the process that owns it (a forked
      * worker's pipes, an MPI rank): remote_report sends m and gets 'c' (go on) or 's'. */
     lrs_study *st;

@@ -2,6 +2,7 @@
  * per step, and reports that the runner answers (directly, or through a worker's pipes). */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <math.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,24 +81,41 @@ static void note(lrs_trial *t, const lrs_sign *s)
              lrs_sign_kind_name(s->kind), (long long)s->end_step);
 }
 
+void lrs_trial_external_signs(lrs_trial *t)
+{
+    lrs_monitor_close(t->monitor);
+    t->monitor = NULL;
+    t->external_signs = 1;
+}
+
+int lrs_trial_sign(lrs_trial *t, const lrs_sign *s, int recovered, int ended)
+{
+    if (!t->opt->prune_signs || t->sign_stopped)
+        return t->sign_stopped ? LRS_ERR_STOPPED : LRS_OK;
+    int fatal = s->kind == LRS_SIGN_NAN || s->kind == LRS_SIGN_DIVERGENCE;
+    if (fatal || ended || s->kind == LRS_SIGN_OSCILLATION || s->kind == LRS_SIGN_PLATEAU)
+        note(t, s);
+    if (s->kind == LRS_SIGN_OSCILLATION || s->kind == LRS_SIGN_PLATEAU)
+        t->penalty += t->opt->sign_penalty;
+    t->sign_stopped = (fatal && !recovered) || ended;
+    return t->sign_stopped ? LRS_ERR_STOPPED : LRS_OK;
+}
+
 int lrs_trial_observe(lrs_trial *t, int64_t step, double loss, double lr)
 {
     if (t->remote_tick)
         t->remote_tick(t);
+    if (t->external_signs && !isfinite(loss)) { /* the trainer stopped on it: no sign came */
+        lrs_sign nan = {.kind = LRS_SIGN_NAN, .start_step = step, .end_step = step};
+        return lrs_trial_sign(t, &nan, 0, 0);
+    }
     if (!t->monitor)
-        return LRS_OK;
+        return t->sign_stopped ? LRS_ERR_STOPPED : LRS_OK;
     lrs_monitor_feed(t->monitor, LRS_ROLE_LR, step, lr);
     lrs_monitor_feed(t->monitor, LRS_ROLE_LOSS, step, loss);
     lrs_sign s;
-    while (lrs_monitor_next_sign(t->monitor, &s)) {
-        if (s.kind == LRS_SIGN_NAN || s.kind == LRS_SIGN_DIVERGENCE) {
-            note(t, &s);
-            t->sign_stopped = 1;
-        } else if (s.kind == LRS_SIGN_OSCILLATION || s.kind == LRS_SIGN_PLATEAU) {
-            note(t, &s);
-            t->penalty += t->opt->sign_penalty;
-        }
-    }
+    while (lrs_monitor_next_sign(t->monitor, &s))
+        lrs_trial_sign(t, &s, 0, 0);
     return t->sign_stopped ? LRS_ERR_STOPPED : LRS_OK;
 }
 

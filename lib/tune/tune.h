@@ -109,6 +109,18 @@ int lrs_trial_threads(const lrs_trial *t);
 /* Per training step: the loss goes to a warning-sign monitor. LRS_ERR_STOPPED when the
  * trial must stop now (divergence or NaN; the reason is recorded), else LRS_OK. */
 int lrs_trial_observe(lrs_trial *t, int64_t step, double loss, double lr);
+/* For an objective that watches the run with its own monitor (lrscope tune --on-sign: the
+ * trainer's sign policy, same lib/signs options): the trial's monitor is dropped, observe
+ * then only keeps the trial alive (and stops it on a non-finite loss), and each sign of
+ * the objective's monitor goes to lrs_trial_sign. */
+void lrs_trial_external_signs(lrs_trial *t);
+/* A sign: divergence or NaN stop the trial (LRS_ERR_STOPPED from here and from every later
+ * observe; recorded as the reason) unless recovered (a rollback: only noted); any sign the
+ * objective's run ended on (ended: a `stop` policy) stops it too; oscillation and plateau
+ * subtract sign_penalty from its score. Nothing when prune_signs is 0. s is lib/signs'
+ * lrs_sign (signs.h). */
+struct lrs_sign;
+int lrs_trial_sign(lrs_trial *t, const struct lrs_sign *s, int recovered, int ended);
 /* After `epoch` epochs (fractions allowed): the metric to maximise (val/accuracy).
  * LRS_OK: go on; LRS_ERR_STOPPED: stop now (ASHA or the budget decided). */
 int lrs_trial_report(lrs_trial *t, double epoch, double value);

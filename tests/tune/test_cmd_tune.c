@@ -1,6 +1,7 @@
 /* `lrscope tune` through the built binary (LRS_BIN; skipped when it is not built), with
  * the real trainer on the embedded sample: the --show --json document, a diverging trial
  * pruned, a bad space, and a search killed and resumed. */
+#include <math.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,6 +16,8 @@
 
 #include "run_cli.h"
 #include "testutil.h"
+#include "tfevents.h"
+#include "train.h"
 
 static char tmp[256];
 
@@ -114,6 +117,38 @@ static void bad_space_is_one_line_naming_the_column(void **state)
     assert_int_equal(run("tune --show", out, sizeof out, err, sizeof err), 2);
 }
 
+/* --on-sign: the trial at LR 50 recovers by rollbacks (complete, its divergences noted)
+ * or is pruned by `stop` on the policy's sign; the sign policy logs signs/ in the trial. */
+static void on_sign_policy_judges_the_trials(void **state)
+{
+    (void)state;
+    char out[16384], err[4096], args[1024], dir[300];
+    const char *expect[][2] = {{"rollback", "complete"}, {"stop", "pruned"}};
+    for (int i = 0; i < 2; i++) {
+        snprintf(dir, sizeof dir, "%s/sign-%s", tmp, expect[i][0]);
+        snprintf(args, sizeof args, "tune --study '%s' --space 'lr=50|0.05' --strategy grid --epochs 1 --threads 1 "
+                 "--on-sign %s", dir, expect[i][0]);
+        assert_int_equal(run(args, out, sizeof out, err, sizeof err), 0);
+        cJSON *doc = show(dir), *last = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "trials"), 1);
+        assert_int_equal((int)cJSON_GetObjectItem(last, "trial")->valuedouble, 0); /* lr=50 ranks last */
+        assert_string_equal(cJSON_GetObjectItem(last, "status")->valuestring, expect[i][1]);
+        assert_non_null(strstr(cJSON_GetObjectItem(last, "reason")->valuestring, "divergence at step"));
+        double value = cJSON_GetNumberValue(cJSON_GetObjectItem(last, "value"));
+        assert_true(i == 0 ? value > 0.3 : isnan(value)); /* rolled back, it still learned */
+        cJSON_Delete(doc);
+        /* The policy's record in the trial's run: signs/action ends rolled back or stopped. */
+        snprintf(args, sizeof args, "%s/trial-0000", dir);
+        lrs_reader *r;
+        assert_int_equal(lrs_reader_open(&r, args, NULL), LRS_OK);
+        assert_int_equal(lrs_reader_poll(r, NULL), LRS_OK);
+        const lrs_series *act = lrs_run_find(lrs_reader_run(r, 0), "signs/action");
+        assert_non_null(act);
+        assert_int_equal((int)lrs_series_scalars(act)[lrs_series_len(act) - 1].value,
+                         i == 0 ? LRS_ACT_ROLLED_BACK : LRS_ACT_STOPPED);
+        lrs_reader_close(r);
+    }
+}
+
 #define KILL_SEARCH "--space 'lr=log(1e-3,0.3);batch=32|64' --trials 6 --epochs 2 --strategy tpe --startup 2 " \
                     "--seed 4 --threads 1"
 
@@ -200,6 +235,7 @@ static void resume_extends_trials_and_budget_and_refuses_other_changes(void **st
         {"--strategy tpe", "--resume: --strategy differs from the study's"},
         {"--lr 0.5", "--resume: --lr differs from the study's"},
         {"--epochs 2", "--resume: --epochs differs from the study's"},
+        {"--on-sign warn", "--resume: --on-sign differs from the study's"},
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         snprintf(args, sizeof args, "tune --study '%s' --resume %s", dir, refused[i][0]);
@@ -231,6 +267,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(show_json_has_the_documented_shape),
         cmocka_unit_test(a_diverging_trial_is_pruned_with_its_reason),
+        cmocka_unit_test(on_sign_policy_judges_the_trials),
         cmocka_unit_test(bad_space_is_one_line_naming_the_column),
         cmocka_unit_test(killed_search_resumes_without_loss_or_repeat),
         cmocka_unit_test(resume_extends_trials_and_budget_and_refuses_other_changes),

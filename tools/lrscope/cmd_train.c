@@ -42,8 +42,7 @@ typedef struct {
     lrs_policy_config pc;
 } sign_args;
 
-/* 0 or CLI_USAGE after one line when argv[*i] is one of the --on-sign flags; 1 when not. */
-static int sign_parse_flag(sign_args *s, int argc, char **argv, int *i)
+int train_parse_sign_flag(const char *cmd, lrs_policy_config *pc, int argc, char **argv, int *i)
 {
     static const char *const names[] = {"--on-sign", "--lr-min", "--lr-max", "--max-actions"};
     const char *name = NULL, *value;
@@ -52,18 +51,18 @@ static int sign_parse_flag(sign_args *s, int argc, char **argv, int *i)
             name = names[k];
     if (!name)
         return 1;
-    if (!(value = cli_flag_value("train", argc, argv, i, name)))
+    if (!(value = cli_flag_value(cmd, argc, argv, i, name)))
         return CLI_USAGE;
     if (name == names[0])
-        return lrs_sign_policy_parse(value, &s->pc.policy) == LRS_OK
+        return lrs_sign_policy_parse(value, &pc->policy) == LRS_OK
                    ? 0 : cli_error(CLI_USAGE, "--on-sign: %s", lrs_errmsg());
     if (name == names[3]) {
         int64_t actions;
         int rc = cli_parse_int64(name, value, 0, 1000000, &actions);
-        s->pc.max_actions = (int)actions;
+        pc->max_actions = (int)actions;
         return rc;
     }
-    double *out = name == names[1] ? &s->pc.lr_min : &s->pc.lr_max;
+    double *out = name == names[1] ? &pc->lr_min : &pc->lr_max;
     int rc = cli_parse_double(name, value, out);
     if (rc == 0 && !(*out > 0))
         rc = cli_error(CLI_USAGE, "%s: expected a positive learning rate, got %g", name, *out);
@@ -177,7 +176,7 @@ static int parse_args(int argc, char **argv, train_args *a, sign_args *sign)
             return cli_error(CLI_USAGE, "train: unexpected argument '%s' (flags only, see --help)", arg);
         int rc = lr_auto_parse_flag(&a->lr_auto, argc, argv, &i);
         if (rc == 1)
-            rc = sign_parse_flag(sign, argc, argv, &i);
+            rc = train_parse_sign_flag("train", &sign->pc, argc, argv, &i);
         if (rc == 1)
             rc = lr_scaling_parse_flag(&a->scaling, argc, argv, &i);
         if (rc == 1 && (rc = train_parse_flag("train", a, argc, argv, &i)) == 1)

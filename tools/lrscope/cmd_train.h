@@ -32,6 +32,10 @@ typedef struct {
  * names the flag (cmd names the command); 1 when it is not one of them. */
 int train_parse_flag(const char *cmd, train_args *a, int argc, char **argv, int *i);
 
+/* Parses argv[*i] when it is --on-sign, --lr-min, --lr-max or --max-actions into pc (lib/train's
+ * sign policies): 0, or CLI_USAGE after one line naming the flag; 1 when it is none of them. */
+int train_parse_sign_flag(const char *cmd, lrs_policy_config *pc, int argc, char **argv, int *i);
+
 /* Checks --model, --optimizer and --schedule each on its own, so that an error names its
  * flag: 0 or CLI_USAGE after one line. */
 int train_check_specs(const lrs_train_config *c);

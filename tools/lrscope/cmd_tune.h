@@ -13,6 +13,7 @@ typedef struct tune_args {
     int threads_given;
     const char *space, *study;
     lrs_tune_options opt;
+    lrs_policy_config policy; /* --on-sign (off unless given) and its bounds, for every trial */
     int parallel, resume, show, json, seed_with_find;
     int trials_given, budget_given; /* on this command line (not the stored one) */
     double mpi_timeout;       /* seconds of silence after which an MPI rank counts as dead */

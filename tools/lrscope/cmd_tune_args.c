@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cmd_train.h"
 #include "cmd_tune.h"
 
 static const char usage_text[] =
@@ -18,7 +19,10 @@ static const char usage_text[] =
     "  optimizer, schedule, batch, wd, momentum, model, clip.\n"
     "  --epochs: epochs of a trial that is never stopped; --budget: total trial-epochs.\n"
     "  train flags: --data --model --optimizer --lr --schedule --batch --train-seed --threads\n"
-    "  --clip-norm --val-split (as lrscope train). The value is the last val/accuracy.\n"
+    "  --clip-norm --val-split --on-sign --lr-min --lr-max --max-actions (as lrscope train;\n"
+    "  --on-sign off by default: divergence/NaN prune a trial, oscillation/plateau cost 0.02;\n"
+    "  with a policy its monitor's signs do, and a rollback's divergence no longer prunes).\n"
+    "  The value is the last val/accuracy.\n"
     "  --resume: the study's stored flags; a larger --trials or --budget extends it; only\n"
     "  --trials, --budget, --parallel, --threads and --mpi-timeout may differ.\n";
 
@@ -47,6 +51,9 @@ typedef struct {
 
 static int parse_flag(tune_args *a, int argc, char **argv, int *i)
 {
+    int sign_rc = train_parse_sign_flag("tune", &a->policy, argc, argv, i);
+    if (sign_rc != 1)
+        return sign_rc;
     int64_t trials = a->opt.trials, parallel = a->parallel, seed = (int64_t)a->opt.seed, points = a->opt.grid_points,
             startup = a->opt.n_startup, batch = a->cfg.batch, train_seed = (int64_t)a->cfg.seed,
             threads = a->cfg.threads;
@@ -130,6 +137,8 @@ static void defaults(tune_args *a)
     a->mpi_size = mpi_size;
     lrs_train_config_init(&a->cfg);
     lrs_tune_options_init(&a->opt);
+    lrs_policy_config_init(&a->policy);
+    a->policy.policy = LRS_POLICY_OFF;
     a->data = "sample";
     a->parallel = 1;
     a->mpi_timeout = 60;
@@ -213,6 +222,10 @@ static int check_unchanged(const tune_args *was, const tune_args *a)
         {"--lr", c->lr == d->lr},                       {"--batch", c->batch == d->batch},
         {"--train-seed", c->seed == d->seed},           {"--clip-norm", c->clip_norm == d->clip_norm},
         {"--val-split", was->val_split == a->val_split},
+        {"--on-sign", was->policy.policy == a->policy.policy},
+        {"--lr-min", was->policy.lr_min == a->policy.lr_min},
+        {"--lr-max", was->policy.lr_max == a->policy.lr_max},
+        {"--max-actions", was->policy.max_actions == a->policy.max_actions},
     };
     for (size_t k = 0; k < sizeof checks / sizeof checks[0]; k++)
         if (!checks[k].same)

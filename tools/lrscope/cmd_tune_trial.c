@@ -1,6 +1,7 @@
 /* One trial of lrscope tune on lib/train: the trial's parameters over the base train
- * config, its steps fed to the warning-sign monitor, val/accuracy reported at each
- * epoch and ASHA rung. Also --seed-with-find's range test. */
+ * config, its steps fed to the warning-sign monitor (the trial's, or with --on-sign the
+ * sign policy's), val/accuracy reported at each epoch and ASHA rung. Also
+ * --seed-with-find's range test. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,15 +53,39 @@ static int apply_point(const tune_args *a, const lrs_trial *t, lrs_train_config 
 
 typedef struct {
     lrs_trial *trial;
-    int64_t eval_step;
+    int64_t steps_per_epoch;
+    int64_t eval_step;      /* the trainer's last evaluation, reused at a report point */
     double eval_accuracy;
+    double reported;        /* epochs of the last report */
 } hook_state;
 
+/* At each report point passed (the next whole epoch or ASHA rung, as steps): the
+ * val/accuracy after this step to the trial, which may say stop. */
+static int report_if_due(hook_state *h, lrs_trainer *tr, int64_t step)
+{
+    double accuracy = NAN, loss;
+    for (;;) {
+        double next = lrs_trial_next_report(h->trial);
+        if (next <= h->reported + 1e-9 || step + 1 < llround(next * (double)h->steps_per_epoch))
+            return LRS_OK;
+        int rc = LRS_OK;
+        if (isnan(accuracy))
+            rc = h->eval_step == step ? (accuracy = h->eval_accuracy, LRS_OK)
+                                      : lrs_trainer_evaluate(tr, LRS_SPLIT_VAL, &loss, &accuracy);
+        if (rc == LRS_OK)
+            rc = lrs_trial_report(h->trial, next, accuracy);
+        if (rc != LRS_OK)
+            return rc;
+        h->reported = next;
+    }
+}
+
+/* The trainer's hooks run before the sign policy's: an evaluation of this step is done. */
 static int on_step(void *ctx, lrs_trainer *tr, const lrs_step_info *s)
 {
-    (void)tr;
     hook_state *h = ctx;
-    return lrs_trial_observe(h->trial, s->step, s->loss, s->lr);
+    int rc = lrs_trial_observe(h->trial, s->step, s->loss, s->lr);
+    return rc != LRS_OK ? rc : report_if_due(h, tr, s->step);
 }
 
 static int on_eval(void *ctx, lrs_trainer *tr, const lrs_eval_info *e)
@@ -72,28 +97,12 @@ static int on_eval(void *ctx, lrs_trainer *tr, const lrs_eval_info *e)
     return LRS_OK;
 }
 
-/* Trains to each report point in turn; the trainer's own epoch-end evaluation is reused. */
-static int train_and_report(lrs_trainer *tr, lrs_trial *t, hook_state *h)
+/* --on-sign: the policy's monitor judges the trial (a rollback recovers a divergence). */
+static void on_sign(void *ctx, const lrs_sign *s, lrs_policy_act act, const char *done)
 {
-    int64_t spe = lrs_trainer_steps_per_epoch(tr);
-    for (;;) {
-        double next = lrs_trial_next_report(t);
-        int64_t target = llround(next * (double)spe), done = lrs_trainer_step_count(tr);
-        if (target <= done)
-            return LRS_OK;
-        int rc = lrs_trainer_run(tr, target - done);
-        if (rc == LRS_ERR_NUMERIC) /* the trainer stops before its hooks see a NaN loss */
-            return lrs_trial_observe(t, lrs_trainer_step_count(tr), NAN, NAN);
-        if (rc != LRS_OK)
-            return rc;
-        double accuracy = h->eval_accuracy, loss;
-        if (h->eval_step != target - 1 && (rc = lrs_trainer_evaluate(tr, LRS_SPLIT_VAL, &loss, &accuracy)) != LRS_OK)
-            return rc;
-        if ((rc = lrs_trial_report(t, next, accuracy)) != LRS_OK)
-            return rc;
-        if (next >= lrs_trial_max_epochs(t) - 1e-9)
-            return LRS_OK;
-    }
+    (void)done;
+    hook_state *h = ctx;
+    lrs_trial_sign(h->trial, s, act == LRS_ACT_ROLLED_BACK, act == LRS_ACT_STOPPED);
 }
 
 int tune_run_trial(void *ctx, lrs_trial *t)
@@ -104,18 +113,27 @@ int tune_run_trial(void *ctx, lrs_trial *t)
     int rc = apply_point(c->args, t, &cfg, &txt);
     if (rc != LRS_OK)
         return rc;
-    cfg.epochs = (int64_t)ceil(lrs_trial_max_epochs(t) - 1e-9);
-    cfg.steps = 0;
+    /* The run ends at the last report point: max_epochs may be a fraction. */
+    int64_t n = lrs_dataset_split(c->ds, LRS_SPLIT_TRAIN).n, spe = (n + cfg.batch - 1) / cfg.batch;
+    cfg.steps = llround(lrs_trial_max_epochs(t) * (double)spe);
+    cfg.steps = cfg.steps > 0 ? cfg.steps : 1;
     cfg.logdir = lrs_trial_dir(t);
     if (!c->args->threads_given)
         cfg.threads = lrs_trial_threads(t);
     lrs_trainer *tr;
     if ((rc = lrs_trainer_create(&tr, c->ds, &cfg)) != LRS_OK)
         return rc;
-    hook_state h = {t, -1, NAN};
+    hook_state h = {t, lrs_trainer_steps_per_epoch(tr), -1, NAN, 0};
     lrs_train_hooks hooks = {on_step, on_eval, NULL, &h};
     lrs_trainer_set_hooks(tr, &hooks);
-    rc = train_and_report(tr, t, &h);
+    lrs_policy_config pc = c->args->policy;
+    pc.on_sign = on_sign;
+    pc.ctx = &h;
+    if (pc.policy != LRS_POLICY_OFF)
+        lrs_trial_external_signs(t);
+    rc = lrs_trainer_run_watched(tr, &pc, NULL);
+    if (rc == LRS_ERR_NUMERIC) /* the trainer stops before its hooks see a NaN loss */
+        rc = lrs_trial_observe(t, lrs_trainer_step_count(tr), NAN, NAN);
     lrs_trainer_free(tr);
     return rc;
 }

@@ -8,14 +8,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* The built binary's path (LRS_BIN); skips the test when it is not built. */
+static inline const char *lrscope_bin(void)
+{
+    const char *bin = getenv("LRS_BIN");
+    if (!bin || access(bin, X_OK) != 0)
+        skip();
+    return bin;
+}
+
 /* Runs `lrscope ARGS` with stdout and stderr captured through files in dir; returns the
  * exit status (-1 when killed) with up to out_n-1 / err_n-1 bytes of each, NUL-ended. */
 static inline int run_lrscope(const char *dir, const char *args, char *out, size_t out_n, char *err,
                               size_t err_n)
 {
-    const char *bin = getenv("LRS_BIN");
-    if (!bin || access(bin, X_OK) != 0)
-        skip();
+    const char *bin = lrscope_bin();
     char cmd[4096], path[4096];
     snprintf(cmd, sizeof cmd, "'%s' %s >'%s/out' 2>'%s/err'", bin, args, dir, dir);
     int status = system(cmd);

@@ -5,36 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <cmocka.h>
 
+#include "run_cli.h"
 #include "testutil.h"
 
 static char tmp[256];
 
-/* Runs `lrscope ARGS`, returns its exit status; stdout and stderr land in out and err. */
 static int run(const char *args, char *out, size_t out_n, char *err, size_t err_n)
 {
-    const char *bin = getenv("LRS_BIN");
-    FILE *probe = bin ? fopen(bin, "rb") : NULL;
-    if (!probe)
-        skip();
-    fclose(probe);
-    char cmd[2048], path[300];
-    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/out' 2>'%s/err'", bin, args, tmp, tmp);
-    int status = system(cmd);
-    const char *names[2] = {"out", "err"};
-    char *bufs[2] = {out, err};
-    size_t sizes[2] = {out_n, err_n};
-    for (int i = 0; i < 2; i++) {
-        snprintf(path, sizeof path, "%s/%s", tmp, names[i]);
-        FILE *f = fopen(path, "rb");
-        assert_non_null(f);
-        size_t n = fread(bufs[i], 1, sizes[i] - 1, f);
-        bufs[i][n] = '\0';
-        fclose(f);
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return run_lrscope(tmp, args, out, out_n, err, err_n);
 }
 
 static void prints_each_step_in_full_precision(void **state)

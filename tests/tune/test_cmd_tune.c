@@ -21,14 +21,6 @@
 
 static char tmp[256];
 
-static const char *binary(void)
-{
-    const char *bin = getenv("LRS_BIN");
-    if (!bin || access(bin, X_OK) != 0)
-        skip();
-    return bin;
-}
-
 static int run(const char *args, char *out, size_t out_n, char *err, size_t err_n)
 {
     return run_lrscope(tmp, args, out, out_n, err, err_n);
@@ -159,7 +151,7 @@ static void killed_search_resumes_without_loss_or_repeat(void **state)
     snprintf(args, sizeof args, "tune --study '%s/straight' " KILL_SEARCH, tmp);
     assert_int_equal(run(args, out, sizeof out, err, sizeof err), 0);
     snprintf(dir, sizeof dir, "%s/k", tmp);
-    snprintf(cmd, sizeof cmd, "exec '%s' tune --study '%s' " KILL_SEARCH " >/dev/null 2>&1", binary(), dir);
+    snprintf(cmd, sizeof cmd, "exec '%s' tune --study '%s' " KILL_SEARCH " >/dev/null 2>&1", lrscope_bin(), dir);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {

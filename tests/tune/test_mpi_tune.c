@@ -27,10 +27,9 @@ static char tmp[256];
 
 static const char *binary(void)
 {
-    const char *bin = getenv("LRS_BIN");
-    if (!lrs_tune_mpi_available() || !bin || access(bin, X_OK) != 0 || system("command -v mpirun >/dev/null") != 0)
+    if (!lrs_tune_mpi_available() || system("command -v mpirun >/dev/null") != 0)
         skip();
-    return bin;
+    return lrscope_bin();
 }
 
 /* Starts mpirun -np 3 lrscope tune in the background on study dir. */

@@ -42,6 +42,17 @@ int tune_run_trial(void *ctx, lrs_trial *t);
  * either side of the suggestion. Returns an exit status. */
 int tune_seed_with_find(const tune_args *a, lrs_dataset *ds, lrs_space *space);
 
+/* One trial's leaderboard columns, in the order the --show --json document and lrscope
+ * report's table give them: rank (1-based), trial, status, value, score, epochs, params,
+ * reason. text is NULL for a number; a NaN number is a missing value. */
+enum { TUNE_COLUMNS = 8 };
+typedef struct {
+    const char *name;
+    double number;
+    const char *text;
+} tune_column;
+void tune_row(const lrs_trial_info *t, int rank, tune_column out[TUNE_COLUMNS]);
+
 /* The leaderboard, best first (text, or the --json document). */
 int tune_show(lrs_study *st, int json);
 

@@ -2,9 +2,20 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "cmd_tune.h"
+
+void tune_row(const lrs_trial_info *t, int rank, tune_column out[TUNE_COLUMNS])
+{
+    const tune_column row[TUNE_COLUMNS] = {
+        {"rank", rank, NULL},     {"trial", t->id, NULL},         {"status", 0, lrs_trial_status_name(t->status)},
+        {"value", t->value, NULL}, {"score", t->score, NULL},     {"epochs", t->epochs, NULL},
+        {"params", 0, t->params}, {"reason", 0, t->reason},
+    };
+    memcpy(out, row, sizeof row);
+}
 
 /* {"lr": 0.01, "optimizer": "adam"}: ranges as numbers, choices as strings. */
 static void json_params(const lrs_space *s, const char *text)
@@ -39,18 +50,20 @@ static void show_json(const lrs_space *s, const lrs_trial_info *t, int n)
     }
     fputs(", \"trials\": [", stdout);
     for (int i = 0; i < n; i++) {
-        printf("%s\n  {\"trial\": %d, \"status\": \"%s\", \"value\": ", i ? "," : "", t[i].id,
-               lrs_trial_status_name(t[i].status));
-        if (isnan(t[i].value))
-            fputs("null", stdout);
-        else
-            json_double(stdout, t[i].value);
-        fputs(", \"epochs\": ", stdout);
-        json_double(stdout, t[i].epochs);
-        fputs(", \"params\": ", stdout);
-        json_params(s, t[i].params);
-        fputs(", \"reason\": ", stdout);
-        json_string(stdout, t[i].reason);
+        tune_column c[TUNE_COLUMNS];
+        tune_row(&t[i], i + 1, c);
+        fputs(i ? ",\n  {" : "\n  {", stdout);
+        for (int k = 1; k < TUNE_COLUMNS; k++) { /* the order is the rank */
+            printf("%s\"%s\": ", k > 1 ? ", " : "", c[k].name);
+            if (!strcmp(c[k].name, "params"))
+                json_params(s, c[k].text);
+            else if (c[k].text)
+                json_string(stdout, c[k].text);
+            else if (isnan(c[k].number))
+                fputs("null", stdout);
+            else
+                json_double(stdout, c[k].number);
+        }
         fputc('}', stdout);
     }
     fputs("\n]}\n", stdout);

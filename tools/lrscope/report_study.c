@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_tune.h"
 #include "report.h"
 #include "tune.h"
 
@@ -40,17 +41,23 @@ static void write_leaderboard(FILE *f, const lrs_trial_info *t, int n)
           "<th class=\"num\">epochs</th><th>parameters</th><th>notes</th></tr></thead>\n<tbody>\n",
           f);
     for (int i = 0; i < n; i++) {
-        const char *status = lrs_trial_status_name(t[i].status);
-        fprintf(f, "<tr class=\"%s\"><td class=\"num\">%d</td><td class=\"num\">%d</td><td>%s</td>", status, i + 1,
-                t[i].id, status);
-        number_cell(f, t[i].value);
-        number_cell(f, t[i].score);
-        number_cell(f, t[i].epochs);
-        fputs("<td><code>", f);
-        html_text(f, t[i].params);
-        fputs("</code></td><td>", f);
-        html_text(f, t[i].reason);
-        fputs("</td></tr>\n", f);
+        tune_column c[TUNE_COLUMNS];
+        tune_row(&t[i], i + 1, c);
+        fprintf(f, "<tr class=\"%s\">", lrs_trial_status_name(t[i].status));
+        for (int k = 0; k < TUNE_COLUMNS; k++) {
+            const char *name = c[k].name, *text = c[k].text;
+            int code = !strcmp(name, "params");
+            if (!text && (!strcmp(name, "rank") || !strcmp(name, "trial")))
+                fprintf(f, "<td class=\"num\">%d</td>", (int)c[k].number);
+            else if (!text)
+                number_cell(f, c[k].number);
+            else {
+                fputs(code ? "<td><code>" : "<td>", f);
+                html_text(f, text);
+                fputs(code ? "</code></td>" : "</td>", f);
+            }
+        }
+        fputs("</tr>\n", f);
     }
     fputs("</tbody></table>\n", f);
 }

@@ -14,8 +14,8 @@
 void loss_block_reset(loss_block_state *b)
 {
     memset(b, 0, sizeof *b);
-    b->block_lr = b->first_median = b->prev_median = b->level_pair = NAN;
-    b->best = INFINITY;
+    b->block_lr = b->first_median = b->prev_median = b->level_pair = b->diverge_peak = NAN;
+    b->best = b->best_before_prev = INFINITY;
 }
 
 static int compare_doubles(const void *a, const void *b)
@@ -37,13 +37,13 @@ static int lr_is_high(const lrs_monitor *m)
     return m->lr.now >= m->opt.oscillation_lr_fraction * m->lr.peak;
 }
 
-/* The block's noise is well above the run's earlier noise. */
+/* The block's noise is well above the run's earlier noise, and large enough to matter. */
 static int is_swinging(const lrs_monitor *m, double noise, double *earlier)
 {
     const loss_block_state *b = &m->block;
     if (b->noise_blocks < 2) return 0;
     *earlier = exp(b->noise_log_sum / (double)b->noise_blocks);
-    return noise >= m->opt.oscillation_noise_ratio * *earlier;
+    return noise >= m->opt.oscillation_noise_ratio * *earlier && noise >= m->opt.oscillation_min_noise;
 }
 
 static void raise_swings(lrs_monitor *m, int64_t step, double level, double noise, double earlier)
@@ -59,22 +59,44 @@ static void raise_swings(lrs_monitor *m, int64_t step, double level, double nois
                 signs_lr_clause(lr, b->block_lr));
 }
 
-static void raise_rebound(lrs_monitor *m, int64_t step, double level)
+static void raise_rebound(lrs_monitor *m, int64_t step)
 {
     const loss_block_state *b = &m->block;
     const lrs_signs_options *o = &m->opt;
     char lr[48];
     signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->best_step, step,
                 LRS_ACTION_REDUCE_LR, o->oscillation_factor,
-                "loss climbed back to %.4g, %.2fx its best level %.4g (step %lld), for %d blocks"
-                " of %d points%s: the LR is too high to settle",
-                level, level / b->best, b->best, (long long)b->best_step, b->rebound_run,
-                o->window, signs_lr_clause(lr, m->lr.now));
+                "loss climbed back to %.4g over the last 2 blocks of %d points, %.2fx its best"
+                " block level %.4g%s: the LR is too high to settle",
+                b->level_pair, o->window, b->level_pair / b->best_before_prev, b->best_before_prev,
+                signs_lr_clause(lr, m->lr.now));
 }
 
-/* Two ways a too-high LR shows: swings well above the run's earlier noise with no fall,
- * or a loss that climbed back above a level it had clearly reached (without the 2x of a
- * divergence) and stays there. */
+/* A divergence the run survived: the loss came back down from its climb (still well
+ * below the untrained loss) while the LR stayed high. Divergence is raised at once (a
+ * rollback cannot wait); this second sign says what the run turned out to be. */
+static void judge_recovery(lrs_monitor *m, int64_t step, double level)
+{
+    loss_block_state *b = &m->block;
+    const lrs_signs_options *o = &m->opt;
+    if (!(b->diverge_peak >= level)) b->diverge_peak = level;
+    if (b->recovered_raised || !lr_is_high(m)) return;
+    double untrained = m->loss.first_value;
+    if (!(level <= o->oscillation_recover * b->diverge_peak &&
+          level <= (1 - o->divergence_return_fall) * untrained))
+        return;
+    b->recovered_raised = 1;
+    char lr[48];
+    signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->block_start, step,
+                LRS_ACTION_REDUCE_LR, o->oscillation_factor,
+                "loss came back down to %.4g from %.4g after climbing above 2x its minimum %.4g,"
+                " still below its untrained %.4g%s: it swings, the LR is too high to settle",
+                level, b->diverge_peak, m->loss.trend_min, untrained, signs_lr_clause(lr, m->lr.now));
+}
+
+/* Three ways a too-high LR shows: swings well above the run's earlier noise with no fall,
+ * a loss that climbed back above a level it had clearly reached (without the 2x of a
+ * divergence) for 2 blocks, or a divergence that came back down (judge_recovery). */
 static void judge_oscillation(lrs_monitor *m, int64_t step, double level, double noise)
 {
     loss_block_state *b = &m->block;
@@ -82,18 +104,23 @@ static void judge_oscillation(lrs_monitor *m, int64_t step, double level, double
     double earlier = NAN;
     int swinging = is_swinging(m, noise, &earlier);
     int not_falling = level >= b->prev_median * (1 - o->oscillation_min_drop);
-    int above_best = isfinite(b->best) && level >= o->oscillation_rebound * b->best;
-    b->rebound_run = above_best ? b->rebound_run + 1 : 0;
-    int rebounded = b->rebound_run >= 2;
-    if (!swinging && !above_best) {
+    int rebounded = isfinite(b->best_before_prev) &&
+                    b->level_pair >= o->oscillation_rebound * b->best_before_prev;
+    if (m->loss.diverging) {
+        judge_recovery(m, step, level);
+        return;
+    }
+    b->diverge_peak = NAN;
+    b->recovered_raised = 0;
+    if (!swinging && !rebounded) {
         b->oscillating = 0;
         return;
     }
-    if (b->oscillating || !lr_is_high(m) || m->loss.diverging) return;
+    if (b->oscillating || !lr_is_high(m)) return;
     if (swinging && not_falling)
         raise_swings(m, step, level, noise, earlier);
     else if (rebounded)
-        raise_rebound(m, step, level);
+        raise_rebound(m, step);
     else
         return;
     b->oscillating = b->oscillated_since_best = 1;
@@ -237,6 +264,8 @@ static void end_block(lrs_monitor *m, int64_t step)
         b->recent_n++;
     }
     b->level_pair = b->blocks == 1 ? level : 0.5 * (b->prev_median + level);
+    b->level_sum += level;
+    b->level_n++;
     double earlier;
     int swinging = is_swinging(m, noise, &earlier);
     judge_oscillation(m, step, level, noise);
@@ -246,6 +275,7 @@ static void end_block(lrs_monitor *m, int64_t step)
         b->noise_log_sum += log(noise);
         b->noise_blocks++;
     }
+    b->best_before_prev = fmin(b->best_before_prev, b->prev_median); /* fmin skips the first NaN */
     b->prev_median = level;
     b->fill = 0;
     m->lr.at_block_end = m->lr.now;
@@ -265,8 +295,49 @@ void loss_block_feed(lrs_monitor *m, int64_t step, double x)
     if (b->fill >= m->opt.window) end_block(m, step);
 }
 
+/* The fitted log level (ring) nearest to position x, within what the ring still holds. */
+static double recent_level_at(const loss_block_state *b, double x)
+{
+    int64_t oldest = b->recent_n > SIGNS_RECENT ? b->recent_n - SIGNS_RECENT : 0;
+    int64_t k = b->recent_n - 1;
+    while (k > oldest && b->recent_x[(k - 1) % SIGNS_RECENT] >= x) k--;
+    return exp(b->recent_y[k % SIGNS_RECENT]);
+}
+
+/* A run cut off while still learning: its fall was spread over the whole run (the mean
+ * level sits far above the last, relative to the whole fall) and the last quarter still
+ * made a good share of that fall, at an LR not yet annealed. The projection of judge_slow misses these when the
+ * loss already fell more than slow_max_fall or would halve within slow_ratio runs. */
+static void judge_slow_end(lrs_monitor *m)
+{
+    loss_block_state *b = &m->block;
+    const lrs_signs_options *o = &m->opt;
+    if (b->slow_raised || b->oscillating || m->loss.diverging || b->recent_n < 3) return;
+    if (m->lr.peak > 0 && m->lr.now < o->slow_end_lr_fraction * m->lr.peak) return;
+    int64_t first = m->loss.first_step;
+    if (o->total_steps > 0 && 10 * (m->loss.last_finite_step - first) < 9 * (o->total_steps - first))
+        return; /* the series stopped well before the run's known end: not the run's end */
+    double start = untrained_level(b), end = b->prev_median;
+    if (!(end > 0 && start > end)) return;
+    double area = (b->level_sum / (double)b->level_n - end) / (start - end);
+    double x_end = b->recent_x[(b->recent_n - 1) % SIGNS_RECENT];
+    double at_three_quarters = recent_level_at(b, 0.75 * x_end);
+    double late_share = (at_three_quarters - end) / (start - end);
+    if (area < o->slow_end_area || late_share < o->slow_end_share) return;
+    b->slow_raised = 1;
+    char lr[48];
+    signs_raise(m, LRS_SIGN_SLOW, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, m->loss.first_step,
+                m->loss.last_finite_step, LRS_ACTION_RAISE_LR, 2.0,
+                "loss was still falling when the run ended: from %.4g to %.4g over its last"
+                " quarter, %.0f%% of its whole fall from %.4g, which was spread over the run (mean"
+                " level %.0f%% of the fall above the last; a healthy run's ~10%%)%s",
+                at_three_quarters, end, 100 * late_share, start, 100 * area,
+                signs_lr_clause(lr, m->lr.now));
+}
+
 /* The last partial block counts when it holds at least half a window. */
 void loss_block_finish(lrs_monitor *m)
 {
     if (m->block.fill >= m->opt.window / 2) end_block(m, m->loss.last_finite_step);
+    judge_slow_end(m);
 }

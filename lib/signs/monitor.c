@@ -16,12 +16,14 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .divergence_climb = 10, .divergence_jump = 10.0, .divergence_factor = 0.1,
         .divergence_return_fall = 0.1, .divergence_return = 0.05, .divergence_return_confirm = 20,
         .spike_ratio = 1.5, .spike_spread = 6.0, .spike_recover = 5,
-        .oscillation_noise_ratio = 2.5, .oscillation_min_drop = 0.02,
-        .oscillation_lr_fraction = 0.5, .oscillation_rebound = 1.25, .oscillation_factor = 0.5,
+        .oscillation_noise_ratio = 2.5, .oscillation_min_noise = 0.05,
+        .oscillation_min_drop = 0.02, .oscillation_lr_fraction = 0.5, .oscillation_rebound = 1.15,
+        .oscillation_recover = 0.9, .oscillation_factor = 0.5,
         .plateau_threshold = 0.01, .plateau_patience = 300, .plateau_min_fall = 0.2,
         .plateau_decayed_fraction = 0.1, .plateau_factor = 0.1,
         .overfit_patience = 3, .overfit_rise = 0.05, .overfit_train_fall = 0.05,
         .slow_min_points = 300, .slow_max_fall = 0.5, .slow_ratio = 3.0, .slow_min_t = 3.0,
+        .slow_end_area = 0.27, .slow_end_share = 0.05, .slow_end_lr_fraction = 0.5,
         .grad_ratio = 10.0, .grad_critical_ratio = 100.0, .grad_min_points = 10,
     };
 }
@@ -45,11 +47,16 @@ static int check_options(const lrs_signs_options *o)
     REQUIRE(o->spike_ratio > 1 && o->spike_spread > 0, "spike_ratio and spike_spread", "> 1 and > 0");
     REQUIRE(o->oscillation_noise_ratio > 1 && o->oscillation_rebound > 1,
             "oscillation_noise_ratio and oscillation_rebound", "> 1");
+    REQUIRE(o->oscillation_min_noise >= 0, "oscillation_min_noise", ">= 0");
+    REQUIRE(o->oscillation_recover > 0 && o->oscillation_recover < 1, "oscillation_recover", "in (0, 1)");
     REQUIRE(o->plateau_threshold >= 0 && o->plateau_threshold < 1, "plateau_threshold", "in [0, 1)");
     REQUIRE(o->plateau_patience >= 1 && o->overfit_patience >= 1 && o->slow_min_points >= 1,
             "plateau_patience, overfit_patience and slow_min_points", ">= 1");
     REQUIRE(o->overfit_rise >= 0, "overfit_rise", ">= 0");
     REQUIRE(o->slow_ratio > 0 && o->slow_min_t >= 0, "slow_ratio and slow_min_t", "> 0 and >= 0");
+    REQUIRE(o->slow_end_area > 0 && o->slow_end_area < 1 && o->slow_end_share >= 0 &&
+            o->slow_end_share < 1 && o->slow_end_lr_fraction >= 0 && o->slow_end_lr_fraction <= 1,
+            "slow_end_area, slow_end_share and slow_end_lr_fraction", "in (0, 1), [0, 1) and [0, 1]");
     REQUIRE(o->grad_ratio > 1 && o->grad_critical_ratio >= o->grad_ratio, "grad_ratio",
             "> 1 and <= grad_critical_ratio");
     REQUIRE(o->grad_min_points >= 1, "grad_min_points", ">= 1");

@@ -100,11 +100,18 @@ typedef struct lrs_signs_options {
     double spike_spread;         /* ...and >= this many mean deviations above it: 6 */
     int spike_recover;           /* ...back within this many points: 5 */
 
-    double oscillation_noise_ratio; /* block noise >= ratio x the run's earlier noise: 2.5 */
+    double oscillation_noise_ratio; /* block noise >= ratio x the run's earlier noise... 2.5 */
+    double oscillation_min_noise; /* ...and >= this fraction of the level (a swing that
+                                  * matters, not a smooth slow fall's tiny noise): 0.05 */
     double oscillation_min_drop; /* the block fell less than this fraction: 0.02 */
     double oscillation_lr_fraction; /* while LR >= this fraction of its peak (if fed): 0.5 */
-    double oscillation_rebound;  /* or 2 blocks in a row >= this x the best block level (the
-                                  * loss climbed back without exploding), LR high: 1.25 */
+    double oscillation_rebound;  /* or the mean of the last 2 block levels >= this x the best
+                                  * block level before them (the loss climbed back without
+                                  * exploding), LR high: 1.15 */
+    double oscillation_recover;  /* or, during a divergence, a block level back below this x
+                                  * its highest block since and below (1 - divergence_return_fall)
+                                  * x the untrained loss, LR high (the run survived the climb:
+                                  * it swings): 0.9 */
     double oscillation_factor;   /* suggested LR factor: 0.5 */
 
     double plateau_threshold;    /* improvement = block median < best x (1 - threshold): 0.01 */
@@ -123,6 +130,16 @@ typedef struct lrs_signs_options {
     double slow_max_fall;        /* only while the loss fell less than this fraction: 0.5 */
     double slow_ratio;           /* projected steps to halve >= ratio x horizon: 3 */
     double slow_min_t;           /* the fall is steady: slope t-statistic <= -this: 3 */
+    double slow_end_area;        /* or, at the end (lrs_monitor_finish, of the whole run when
+                                  * total_steps is known): the mean block level
+                                  * sits >= this fraction of the whole fall above the last
+                                  * (a healthy run falls early: ~0.05-0.13; a steady crawl
+                                  * ~0.5)... 0.27 */
+    double slow_end_share;       /* ...the last quarter of the run still made this fraction of
+                                  * the whole fall (a healthy run's: ~0.03, a steady crawl's:
+                                  * 0.25)... 0.05 */
+    double slow_end_lr_fraction; /* ...with the LR still >= this fraction of its peak (not a
+                                  * schedule's annealing phase): 0.5 */
 
     double grad_ratio;           /* grad norm >= ratio x its usual level: warning, 10 */
     double grad_critical_ratio;  /* >= this: critical, 100 */

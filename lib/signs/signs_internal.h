@@ -48,7 +48,11 @@ typedef struct loss_block_state {
     double level_pair;       /* mean of the last two block medians: what plateau compares */
     double noise_log_sum;    /* sum of log noise over calm (not swinging) blocks after the first */
     int64_t noise_blocks;
-    int rebound_run;         /* consecutive blocks >= oscillation_rebound x best */
+    double best_before_prev; /* lowest block level before the previous block */
+    double diverge_peak;     /* highest block level since a divergence episode opened, NaN if none */
+    int recovered_raised;    /* oscillation raised for this divergence episode */
+    double level_sum;        /* sum of the block levels (the first included) and their count */
+    int64_t level_n;
     int oscillating;         /* open episodes */
     int plateaued;
     int oscillated_since_best; /* an oscillation was raised after the best level */

@@ -304,6 +304,63 @@ static void bad_options_are_named(void **state)
     assert_string_equal(lrs_action_name(LRS_ACTION_RAISE_LR), "raise_lr");
 }
 
+/* A run cut off while still learning: 2.3 -> 0.75 over 600 steps (a fall of 68%, past
+ * slow_max_fall, halving within 3 runs) is slow at a constant LR; the same curve with the
+ * LR annealed to zero is a schedule's last phase, and a 6,000-step run is not over yet. */
+static void slow_at_the_end_of_a_run_cut_off_while_learning(void **state)
+{
+    (void)state;
+    synth_rng r = {11};
+    double lr[600];
+    for (int t = 0; t < 600; t++) {
+        series.loss[t] = (0.3 + 2.0 * exp(-t / 400.0)) * synth_noise(&r, 0.05);
+        lr[t] = 0.01;
+    }
+    lrs_signs_options opt;
+    lrs_signs_options_init(&opt);
+    opt.total_steps = 599;
+    run(series.loss, lr, 600, 1, &opt, &signs);
+    const lrs_sign *s = find(&signs, LRS_SIGN_SLOW);
+    assert_non_null(s);
+    assert_non_null(strstr(s ? s->message : "", "still falling when the run ended"));
+    assert_int_equal(s->action, LRS_ACTION_RAISE_LR);
+    assert_int_equal(s->end_step, 599);
+    for (int t = 0; t < 600; t++) lr[t] = 0.005 * (1 + cos(M_PI * t / 600));
+    run(series.loss, lr, 600, 1, &opt, &signs);
+    assert_null(find(&signs, LRS_SIGN_SLOW));
+    opt.total_steps = 6000;
+    for (int t = 0; t < 600; t++) lr[t] = 0.01;
+    run(series.loss, lr, 600, 1, &opt, &signs);
+    assert_null(find(&signs, LRS_SIGN_SLOW));
+}
+
+/* A divergence the run survives: the loss falls to 0.5, climbs to 1.5 (3x: critical within
+ * 20 steps) and comes back down to 0.9 at the same LR: oscillation as well. */
+static void a_divergence_that_comes_back_down_is_also_oscillation(void **state)
+{
+    (void)state;
+    synth_rng r = {12};
+    double lr[600];
+    for (int t = 0; t < 600; t++) {
+        double clean = t < 200 ? 0.5 + 1.8 * exp(-t / 30.0)
+                       : t < 300 ? 1.5 : 0.9;
+        series.loss[t] = clean * synth_noise(&r, 0.05);
+        lr[t] = 0.5;
+    }
+    run(series.loss, lr, 600, 1, NULL, &signs);
+    const lrs_sign *d = find(&signs, LRS_SIGN_DIVERGENCE), *o = find(&signs, LRS_SIGN_OSCILLATION);
+    assert_non_null(d);
+    assert_true(d->end_step >= 200 && d->end_step <= 220);
+    assert_non_null(o);
+    assert_non_null(strstr(o ? o->message : "", "came back down"));
+    assert_true(o->end_step > 300 && o->end_step <= 400);
+    /* the same climb that stays up raises no oscillation */
+    for (int t = 300; t < 600; t++) series.loss[t] = 1.5 * synth_noise(&r, 0.05);
+    run(series.loss, lr, 600, 1, NULL, &signs);
+    assert_non_null(find(&signs, LRS_SIGN_DIVERGENCE));
+    assert_null(find(&signs, LRS_SIGN_OSCILLATION));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +371,8 @@ int main(void)
         cmocka_unit_test(oscillation_needs_a_high_lr),
         cmocka_unit_test(plateau_reduces_lr_or_says_the_schedule_decayed_too_early),
         cmocka_unit_test(slow_suggests_raising_the_lr),
+        cmocka_unit_test(slow_at_the_end_of_a_run_cut_off_while_learning),
+        cmocka_unit_test(a_divergence_that_comes_back_down_is_also_oscillation),
         cmocka_unit_test(healthy_runs_raise_no_warning),
         cmocka_unit_test(grad_norm_explosions),
         cmocka_unit_test(overfit_when_val_rises_while_train_falls),

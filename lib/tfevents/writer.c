@@ -96,23 +96,39 @@ static void timespec_after(struct timespec *t, double secs)
     }
 }
 
-/* Every flush_secs, write out what is buffered: appends alone cannot flush an idle writer. */
+void writer_io_wake(lrs_writer *w)
+{
+    pthread_mutex_lock(&w->sleep_lock);
+    w->io_pending = 1;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->sleep_lock);
+}
+
+/* Writes the halves handed to it as they come (appends go on meanwhile), and every
+ * flush_secs what is buffered: appends alone cannot flush an idle writer. A half handed
+ * over before close is still written. */
 static void *flusher_main(void *arg)
 {
     lrs_writer *w = arg;
     pthread_mutex_lock(&w->sleep_lock);
-    while (!w->stopping) {
-        struct timespec deadline;
-        timespec_after(&deadline, w->flush_secs);
-        while (!w->stopping && pthread_cond_timedwait(&w->wake, &w->sleep_lock, &deadline) == 0) {
-        }
-        if (w->stopping)
-            break;
+    struct timespec deadline;
+    timespec_after(&deadline, w->flush_secs);
+    while (!w->stopping || w->io_pending) {
+        int timed_out = 0;
+        while (!w->stopping && !w->io_pending && !timed_out)
+            timed_out = pthread_cond_timedwait(&w->wake, &w->sleep_lock, &deadline) != 0;
+        int io = w->io_pending;
+        w->io_pending = 0;
         pthread_mutex_unlock(&w->sleep_lock);
-        writer_acquire(w);
-        if (!w->failed && w->len > 0 && writer_flush_locked(w) != LRS_OK)
-            w->failed_reported = 0; /* nobody saw it: the next call returns it */
-        writer_release(w);
+        if (io)
+            writer_io_write(w);
+        if (timed_out) {
+            writer_acquire(w);
+            if (!w->failed && w->len > 0 && writer_flush_locked(w) != LRS_OK)
+                w->failed_reported = 0; /* nobody saw it: the next call returns it */
+            writer_release(w);
+            timespec_after(&deadline, w->flush_secs);
+        }
         pthread_mutex_lock(&w->sleep_lock);
     }
     pthread_mutex_unlock(&w->sleep_lock);
@@ -155,6 +171,7 @@ static void writer_free(lrs_writer *w)
         close(w->fd);
     pthread_mutex_destroy(&w->sleep_lock);
     free(w->buf);
+    free(w->spare);
     free(w);
 }
 
@@ -190,10 +207,12 @@ int lrs_writer_open(lrs_writer **out, const char *logdir, const lrs_writer_optio
 
     size_t path_len = strlen(path);
     lrs_writer *w = calloc(1, sizeof *w + path_len + 1);
-    uint8_t *buf = malloc(opt->buffer_bytes);
-    if (!w || !buf) {
+    size_t half = opt->buffer_bytes / 2; /* one half fills while the flusher writes the other */
+    uint8_t *buf = malloc(half), *spare = malloc(half);
+    if (!w || !buf || !spare) {
         free(w);
         free(buf);
+        free(spare);
         close(fd);
         rc = lrs_fail(LRS_ERR_NOMEM, "%s: out of memory for a %zu-byte buffer", path,
                       opt->buffer_bytes);
@@ -205,7 +224,9 @@ int lrs_writer_open(lrs_writer **out, const char *logdir, const lrs_writer_optio
     pthread_mutex_init(&w->sleep_lock, NULL);
     w->fd = fd;
     w->buf = buf;
-    w->cap = opt->buffer_bytes;
+    w->cap = half;
+    w->spare = spare;
+    w->spare_cap = half;
     w->wall_time = NAN;
     w->flush_secs = opt->flush_secs;
     w->fsync_on_flush = opt->fsync_on_flush;

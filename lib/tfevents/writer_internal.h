@@ -17,12 +17,16 @@
  * payload, uint32 masked crc of the payload. */
 enum { RECORD_HEADER = 12, RECORD_FOOTER = 4, RECORD_OVERHEAD = 16 };
 
+enum { IO_IDLE, IO_HANDED, IO_WRITING };
+
 struct lrs_writer {
-    int lock;             /* spin lock (writer_acquire) guarding everything below but path
-                           * and the flusher fields */
+    int lock;             /* spin lock (writer_acquire) guarding everything below but path,
+                           * the flusher fields and the io_ fields */
     int fd;
     uint8_t *buf;         /* whole records waiting for the file */
     size_t len, cap;
+    uint8_t *spare;       /* the other half: being written by the flusher, or free */
+    size_t spare_cap;
     uint64_t file_len;    /* bytes known to be in the file: where a failed write truncates to */
     double wall_time;     /* NaN: "now" at each event; atomic loads/stores (read unlocked) */
     double flush_secs;
@@ -32,10 +36,22 @@ struct lrs_writer {
     int failed_reported;  /* whether that failure's own status was returned already */
     char failed_msg[256];
 
-    pthread_t flusher;    /* wakes every flush_secs so an idle buffer still reaches the file */
-    pthread_mutex_t sleep_lock; /* guards stopping; the flusher sleeps on wake with it */
+    /* A full half handed to the flusher thread, so appends go on while it is written. The
+     * lock holder sets io_buf/io_len and io_state = IO_HANDED; whoever moves it to
+     * IO_WRITING (the flusher, or a lock holder that cannot wait) writes without the lock,
+     * sets io_err/io_what (and file_len) and then io_state = IO_IDLE (atomic release). */
+    const uint8_t *io_buf;
+    size_t io_len;
+    int io_state;
+    int io_err;           /* errno of the failed write or fsync, 0 when fine */
+    const char *io_what;
+
+    pthread_t flusher;    /* wakes every flush_secs so an idle buffer still reaches the file,
+                           * and when a half is handed to it */
+    pthread_mutex_t sleep_lock; /* guards stopping and io_pending; the flusher sleeps on wake */
     pthread_cond_t wake;
     int stopping;
+    int io_pending;
     int has_flusher;
 
     char path[];
@@ -70,6 +86,9 @@ static inline double writer_event_time(const lrs_writer *w)
     double t = writer_wall_time(w);
     return isnan(t) ? writer_clock() : t;
 }
+
+/* Waits until *word is 0 (spinning briefly, then yielding, then sleeping). */
+void writer_wait_zero(const int *word);
 
 /* Waits until the lock looks free (spinning briefly, then yielding, then sleeping: the
  * holder may be in write(2) or fsync). */
@@ -110,8 +129,16 @@ static inline int writer_lock(lrs_writer *w)
     return rc;
 }
 
-/* Writes the buffer to the file (and fsyncs if asked). Caller holds lock. */
+/* Writes the buffer to the file (and fsyncs if asked), after the half in flight if any.
+ * Caller holds lock. */
 int writer_flush_locked(lrs_writer *w);
+
+/* Writes the half handed over (w->io_buf) unless nothing is handed over or another
+ * thread is writing it. The flusher calls it without the lock. */
+void writer_io_write(lrs_writer *w);
+
+/* Tells the flusher thread a half is waiting (writer.c). */
+void writer_io_wake(lrs_writer *w);
 
 /* Releases the lock after flushing if the flush deadline passed (now: writer_clock()
  * read by the caller); returns status, or the flush's failure when status was LRS_OK. */
@@ -129,8 +156,9 @@ static inline int writer_unlock(lrs_writer *w, int status)
     return writer_unlock_at(w, status, writer_clock());
 }
 
-/* Flushes (and grows the buffer for a record bigger than it) so that record_len more
- * bytes fit; NULL with the status in *rc on failure. Caller holds lock. */
+/* Hands the full buffer to the flusher thread (or writes it, before the thread runs) and
+ * grows the empty one for a record bigger than it, so that record_len more bytes fit;
+ * NULL with the status in *rc on failure. Caller holds lock. */
 uint8_t *writer_make_room(lrs_writer *w, size_t record_len, int *rc);
 
 /* Room for one whole record of record_len bytes at the end of the buffer (flushing or

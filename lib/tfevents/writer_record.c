@@ -33,9 +33,9 @@ static void cpu_relax(void)
 #endif
 }
 
-void writer_wait_lock(lrs_writer *w)
+void writer_wait_zero(const int *word)
 {
-    for (unsigned i = 0; __atomic_load_n(&w->lock, __ATOMIC_RELAXED); i++) {
+    for (unsigned i = 0; __atomic_load_n(word, __ATOMIC_ACQUIRE); i++) {
         if (i < 64)
             cpu_relax();
         else if (i < 128)
@@ -43,6 +43,11 @@ void writer_wait_lock(lrs_writer *w)
         else
             nanosleep(&(struct timespec){.tv_nsec = 50000}, NULL);
     }
+}
+
+void writer_wait_lock(lrs_writer *w)
+{
+    writer_wait_zero(&w->lock);
 }
 
 int writer_null(void)
@@ -77,30 +82,87 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
+/* Writes n bytes at the end of the file; on failure cuts the file back to its last
+ * whole record (best effort: if that fails too, the tail is a truncated record, which
+ * readers already treat as "not written yet") and returns errno, *what saying which. */
+static int write_records(lrs_writer *w, const uint8_t *p, size_t n, const char **what)
+{
+    int err = write_all(w->fd, p, n);
+    if (err) {
+        if (ftruncate(w->fd, (off_t)w->file_len) != 0) {
+        }
+        *what = "write failed";
+        return err;
+    }
+    w->file_len += n;
+    if (w->fsync_on_flush && fsync(w->fd) != 0) {
+        *what = "fsync failed";
+        return errno;
+    }
+    return 0;
+}
+
+void writer_io_write(lrs_writer *w)
+{
+    int handed = IO_HANDED;
+    if (!__atomic_compare_exchange_n(&w->io_state, &handed, IO_WRITING, 0, __ATOMIC_ACQUIRE,
+                                     __ATOMIC_RELAXED))
+        return; /* nothing handed over, or a lock holder took it */
+    w->io_err = write_records(w, w->io_buf, w->io_len, &w->io_what);
+    __atomic_store_n(&w->io_state, IO_IDLE, __ATOMIC_RELEASE);
+}
+
+/* Waits for the half in flight (writing it here if the flusher has not started: it may
+ * be waiting for this very lock); its failure becomes the writer's. Caller holds lock. */
+static int settle_io(lrs_writer *w)
+{
+    writer_io_write(w);
+    writer_wait_zero(&w->io_state);
+    if (!w->io_err)
+        return LRS_OK;
+    int err = w->io_err;
+    w->io_err = 0;
+    return writer_fail(w, lrs_status_from_errno(err), w->io_what, err);
+}
+
 int writer_flush_locked(lrs_writer *w)
 {
-    if (w->len > 0) {
-        int err = write_all(w->fd, w->buf, w->len);
-        if (err) {
-            /* Cut a half-written buffer back so readers see only whole records (best
-             * effort: if this fails too, the tail is a truncated record, which readers
-             * already treat as "not written yet"). */
-            if (ftruncate(w->fd, (off_t)w->file_len) != 0) {
-            }
-            return writer_fail(w, lrs_status_from_errno(err), "write failed", err);
-        }
-        w->file_len += w->len;
-        w->len = 0;
-    }
-    if (w->fsync_on_flush && fsync(w->fd) != 0)
-        return writer_fail(w, lrs_status_from_errno(errno), "fsync failed", errno);
+    int rc = settle_io(w);
+    if (rc)
+        return rc;
+    const char *what = NULL;
+    int err = w->len > 0 || w->fsync_on_flush ? write_records(w, w->buf, w->len, &what) : 0;
+    if (err)
+        return writer_fail(w, lrs_status_from_errno(err), what, err);
+    w->len = 0;
     w->flush_deadline = writer_clock() + w->flush_secs;
+    return LRS_OK;
+}
+
+/* The full buffer becomes the flusher's to write; the free half takes its place. */
+static int hand_off(lrs_writer *w)
+{
+    int rc = settle_io(w);
+    if (rc)
+        return rc;
+    uint8_t *full = w->buf;
+    size_t full_cap = w->cap;
+    w->io_buf = full;
+    w->io_len = w->len;
+    w->buf = w->spare;
+    w->cap = w->spare_cap;
+    w->spare = full;
+    w->spare_cap = full_cap;
+    w->len = 0;
+    __atomic_store_n(&w->io_state, IO_HANDED, __ATOMIC_RELEASE);
+    writer_io_wake(w);
     return LRS_OK;
 }
 
 uint8_t *writer_make_room(lrs_writer *w, size_t record_len, int *rc)
 {
-    if ((*rc = writer_flush_locked(w)) != LRS_OK)
+    *rc = w->has_flusher && w->len > 0 ? hand_off(w) : writer_flush_locked(w);
+    if (*rc != LRS_OK)
         return NULL;
     if (record_len > w->cap) { /* one record bigger than the buffer: grow for it */
         uint8_t *bigger = realloc(w->buf, record_len);

@@ -153,6 +153,48 @@ static void scalars_round_trip_with_nan_and_infinities(void **state)
     tensorboard__event__free_unpacked(e, NULL);
 }
 
+/* Short tags are encoded on the stack and copied in, long ones (over 206 bytes) in the
+ * buffer; a record longer than a buffer half grows it. A tag the caller changes in place
+ * between calls is read anew each time. */
+static void tags_of_every_length_and_changed_in_place_round_trip(void **state)
+{
+    fixture *f = *state;
+    lrs_writer_options opt;
+    lrs_writer_options_init(&opt);
+    opt.buffer_bytes = 512; /* halves of 256: the 300- and 1000-byte tags outgrow them */
+    assert_int_equal(lrs_writer_open(&f->w, f->dir, &opt), LRS_OK);
+    static const size_t lens[] = {1, 205, 206, 207, 300, 1000};
+    enum { N_LENS = sizeof lens / sizeof *lens };
+    char tag[1001];
+    for (size_t i = 0; i < N_LENS; i++) {
+        memset(tag, 'a' + (int)i, lens[i]);
+        tag[lens[i]] = '\0';
+        assert_int_equal(lrs_writer_add_scalar(f->w, tag, (int64_t)i, 0.5 * (double)i), LRS_OK);
+    }
+    char same_len[] = "loss/a";
+    assert_int_equal(lrs_writer_add_scalar(f->w, same_len, 10, 1.0), LRS_OK);
+    same_len[5] = 'b'; /* same pointer, same length, other bytes */
+    assert_int_equal(lrs_writer_add_scalar(f->w, same_len, 11, 2.0), LRS_OK);
+    close_and_read(f);
+    assert_int_equal(f->rec.n, 1 + N_LENS + 2);
+    for (size_t i = 0; i < N_LENS; i++) {
+        Tensorboard__Event *e = test_event(&f->rec, 1 + i);
+        Tensorboard__Summary__Value *v = value_of(e);
+        assert_int_equal(strlen(v->tag), lens[i]);
+        assert_true(v->tag[0] == 'a' + (int)i && v->tag[lens[i] - 1] == 'a' + (int)i);
+        assert_int_equal(e->step, (int64_t)i);
+        assert_true(v->simple_value == (float)(0.5 * (double)i));
+        tensorboard__event__free_unpacked(e, NULL);
+    }
+    const char *want[] = {"loss/a", "loss/b"};
+    for (int i = 0; i < 2; i++) {
+        Tensorboard__Event *e = test_event(&f->rec, 1 + N_LENS + (size_t)i);
+        assert_string_equal(value_of(e)->tag, want[i]);
+        assert_int_equal(e->step, 10 + i);
+        tensorboard__event__free_unpacked(e, NULL);
+    }
+}
+
 static void set_wall_time_applies_until_reset(void **state)
 {
     fixture *f = *state;
@@ -492,6 +534,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(file_name_is_time_host_pid_counter, setup, teardown),
         cmocka_unit_test_setup_teardown(first_record_is_file_version_flushed_at_open, setup, teardown),
         cmocka_unit_test_setup_teardown(scalars_round_trip_with_nan_and_infinities, setup, teardown),
+        cmocka_unit_test_setup_teardown(tags_of_every_length_and_changed_in_place_round_trip, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(set_wall_time_applies_until_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(tensor_scalar_has_scalars_plugin_metadata, setup, teardown),
         cmocka_unit_test_setup_teardown(text_is_a_string_tensor_for_the_text_plugin, setup, teardown),

@@ -195,6 +195,32 @@ static void failed_write_is_reported_then_closed(void **state)
     test_remove_tree(dir);
 }
 
+/* A full half is written by the flusher thread; its failure reaches a later append (the
+ * next hand-off), and the file is cut back to its whole records. */
+static void failed_hand_off_reaches_a_later_append(void **state)
+{
+    (void)state;
+    char dir[256], path[512];
+    assert_non_null(test_tmpdir(dir, sizeof dir));
+    lrs_writer_options opt;
+    lrs_writer_options_init(&opt);
+    opt.buffer_bytes = 256; /* halves of 128 bytes: a hand-off every 4 scalars */
+    lrs_writer *w;
+    assert_int_equal(lrs_writer_open(&w, dir, &opt), LRS_OK);
+    snprintf(path, sizeof path, "%s", lrs_writer_path(w));
+    make_writes_fail(w);
+    int rc = LRS_OK, n = 0;
+    while (rc == LRS_OK && n < 100)
+        rc = lrs_writer_add_scalar(w, "a", n++, 1.0);
+    assert_int_equal(rc, LRS_ERR_NOSPACE);
+    assert_true(n > 4 && n <= 12); /* found at the second or third hand-off */
+    assert_non_null(strstr(lrs_errmsg(), "write failed"));
+    assert_int_equal(lrs_writer_add_scalar(w, "a", n, 1.0), LRS_ERR_CLOSED);
+    assert_int_equal(lrs_writer_close(w), LRS_ERR_CLOSED);
+    assert_int_equal(records_in(path), 1); /* the version record only */
+    test_remove_tree(dir);
+}
+
 static void background_flush_failure_reaches_the_next_call(void **state)
 {
     (void)state;
@@ -222,6 +248,7 @@ int main(void)
         cmocka_unit_test(concurrent_appends_give_whole_records),
         cmocka_unit_test(sigkill_leaves_only_complete_records),
         cmocka_unit_test(failed_write_is_reported_then_closed),
+        cmocka_unit_test(failed_hand_off_reaches_a_later_append),
         cmocka_unit_test(background_flush_failure_reaches_the_next_call),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,6 +2,7 @@
  * recovery from damaged checksums. Never reads outside buf[0..n). */
 #include <string.h>
 
+#include "crc32c_internal.h"
 #include "read_internal.h"
 
 static uint64_t load_u64(const uint8_t *p)
@@ -62,18 +63,26 @@ void lrs_record_next(const uint8_t *buf, size_t n, size_t pos, lrs_record *rec)
         return;
     const uint8_t *h = buf + pos;
     uint64_t len = load_u64(h);
-    if (!header_ok(h) || len >= LRS_RECORD_MAX) {
+    if (len < LRS_RECORD_MAX && n - pos >= LRS_RECORD_OVERHEAD &&
+        len <= n - pos - LRS_RECORD_OVERHEAD) {
+        /* The common case, a whole record: both checksums in one call. */
+        uint32_t len_crc, data_crc;
+        lrs_crc32c_record(h, (size_t)len, &len_crc, &data_crc);
+        if (len_crc != load_u32(h + 8)) {
+            resync(buf, n, pos, rec);
+            return;
+        }
+        rec->next = pos + LRS_RECORD_OVERHEAD + (size_t)len;
+        if (data_crc != load_u32(h + 12 + len)) {
+            rec->status = LRS_RECORD_DATA_CRC;
+            return;
+        }
+        rec->status = LRS_RECORD_OK;
+        rec->payload = h + 12;
+        rec->len = (size_t)len;
+        return;
+    }
+    if (!header_ok(h) || len >= LRS_RECORD_MAX)
         resync(buf, n, pos, rec);
-        return;
-    }
-    if (n - pos < LRS_RECORD_OVERHEAD || len > n - pos - LRS_RECORD_OVERHEAD)
-        return; /* not all written yet */
-    rec->next = pos + LRS_RECORD_OVERHEAD + (size_t)len;
-    if (!payload_ok(h + 12, (size_t)len)) {
-        rec->status = LRS_RECORD_DATA_CRC;
-        return;
-    }
-    rec->status = LRS_RECORD_OK;
-    rec->payload = h + 12;
-    rec->len = (size_t)len;
+    /* else: not all written yet */
 }

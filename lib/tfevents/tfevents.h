@@ -54,7 +54,8 @@ typedef struct lrs_writer lrs_writer;
 
 typedef struct lrs_writer_options {
     double flush_secs;           /* data reaches the file at least this often; default 2 */
-    size_t buffer_bytes;         /* in-memory buffer before a write; default 1 MiB */
+    size_t buffer_bytes;         /* in-memory buffer, default 1 MiB: two halves, one filling
+                                  * while a background thread writes the other */
     const char *filename_suffix; /* appended to the file name (e.g. ".v2"); default none */
     int fsync_on_flush;          /* fsync after every flush and at close; default 0 */
 } lrs_writer_options;

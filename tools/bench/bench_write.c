@@ -1,6 +1,6 @@
 /* bench_write: scalars per second through lrs_writer_add_scalar (10 million, including
  * the final flush and close) next to plain write(2) of the same bytes in 1 MiB chunks,
- * into /dev/shm (memory) and /tmp (disk). Best of 3. Run by hand:
+ * into /dev/shm (memory) and /tmp (disk). Best of 5. Run by hand:
  *   build/tools/bench/bench_write [N] */
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 
 #include "tfevents.h"
 
-enum { REPEATS = 3, CHUNK = 1 << 20 };
+enum { REPEATS = 5, CHUNK = 1 << 20 };
 
 static double now(void)
 {

@@ -13,15 +13,15 @@ typedef struct {
 } command;
 
 static const command commands[] = {
+    {"train", cmd_train, "train an MLP, logging loss, LR and accuracy to a TensorBoard logdir"},
+    {"find", cmd_find, "LR range test: sweep the LR, suggest one (valley, steep, minimum, auto)"},
+    {"check", cmd_check, "find warning signs (divergence, oscillation, plateau...) in runs"},
+    {"watch", cmd_watch, "follow runs being written and raise each new warning sign once"},
+    {"tune", cmd_tune, "search learning rates and other train flags (random, grid, ASHA, TPE)"},
+    {"report", cmd_report, "write one self-contained HTML page of runs, range tests and studies"},
+    {"schedule", cmd_schedule, "print a learning-rate schedule step by step"},
     {"dump", cmd_dump, "print the scalars (and other summaries) of event files"},
     {"demo", cmd_demo, "write a small demo run of every summary kind"},
-    {"schedule", cmd_schedule, "print a learning-rate schedule step by step"},
-    {"check", cmd_check, "find warning signs (divergence, oscillation, plateau...) in runs"},
-    {"report", cmd_report, "write one self-contained HTML page of runs, range tests and studies"},
-    {"watch", cmd_watch, "follow runs being written and raise each new warning sign once"},
-    {"train", cmd_train, "train an MLP, logging loss, LR and accuracy to a TensorBoard logdir"},
-    {"tune", cmd_tune, "search learning rates and other train flags (random, grid, ASHA, TPE)"},
-    {"find", cmd_find, "LR range test: sweep the LR, suggest one (valley, steep, minimum, auto)"},
 };
 
 static void usage(FILE *f)

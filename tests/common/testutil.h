@@ -2,8 +2,12 @@
 #ifndef LRS_TESTUTIL_H
 #define LRS_TESTUTIL_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Path of a file under tests/data (LRS_TEST_DATA, set by ctest). */
 static inline const char *test_data_path(char *buf, size_t n, const char *rel)
@@ -19,6 +23,24 @@ static inline char *test_tmpdir(char *buf, size_t n)
     const char *t = getenv("TMPDIR");
     snprintf(buf, n, "%s/lrs-test-XXXXXX", t ? t : "/tmp");
     return mkdtemp(buf);
+}
+
+/* rm -r of a test's temporary folder; 0 when it is gone. */
+static inline int test_rmtree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return remove(dir);
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) continue;
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) test_rmtree(path);
+        else remove(path);
+    }
+    closedir(d);
+    return rmdir(dir);
 }
 
 #endif

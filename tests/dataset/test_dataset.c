@@ -62,9 +62,7 @@ static void write_text(const char *path, const char *text)
 
 static void remove_tree(const char *dir)
 {
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(test_rmtree(dir), 0);
 }
 
 /* Opens name expecting failure `status` with a message containing `needle`. */

@@ -77,9 +77,7 @@ static int make_tmp(void **state)
 static int remove_tmp(void **state)
 {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_rmtree(tmp) == 0 ? 0 : -1;
 }
 
 int main(void)

@@ -94,9 +94,7 @@ static int teardown(void **state)
 {
     (void)state;
     if (bin() && root[0]) {
-        char cmd[400];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-        assert_int_equal(system(cmd), 0);
+        assert_int_equal(test_rmtree(root), 0);
     }
     return 0;
 }

@@ -35,7 +35,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     test_records_free(&f->rec);
-    test_remove_tree(f->dir);
+    test_rmtree(f->dir);
     free(f);
     return 0;
 }

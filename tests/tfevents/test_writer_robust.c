@@ -49,7 +49,7 @@ static void idle_buffer_reaches_the_file_within_flush_secs(void **state)
     sleep_secs(0.2 + 0.3);
     assert_int_equal(records_in(lrs_writer_path(w)), 2); /* no flush call was made */
     assert_int_equal(lrs_writer_close(w), LRS_OK);
-    test_remove_tree(dir);
+    test_rmtree(dir);
 }
 
 enum { THREADS = 4, PER_THREAD = 10000 };
@@ -114,7 +114,7 @@ static void concurrent_appends_give_whole_records(void **state)
     for (int i = 0; i < THREADS; i++)
         assert_int_equal(next[i], PER_THREAD);
     test_records_free(&r);
-    test_remove_tree(dir);
+    test_rmtree(dir);
 }
 
 /* The child: scalars at steps 0, 1, 2, ... until killed. */
@@ -164,7 +164,7 @@ static void sigkill_leaves_only_complete_records(void **state)
             tensorboard__event__free_unpacked(e, NULL);
         }
         test_records_free(&r);
-        test_remove_tree(dir);
+        test_rmtree(dir);
     }
 }
 
@@ -192,7 +192,7 @@ static void failed_write_is_reported_then_closed(void **state)
     assert_int_equal(lrs_writer_add_text(w, "t", 2, "x"), LRS_ERR_CLOSED);
     assert_int_equal(lrs_writer_flush(w), LRS_ERR_CLOSED);
     assert_int_equal(lrs_writer_close(w), LRS_ERR_CLOSED);
-    test_remove_tree(dir);
+    test_rmtree(dir);
 }
 
 /* A full half is written by the flusher thread; its failure reaches a later append (the
@@ -218,7 +218,7 @@ static void failed_hand_off_reaches_a_later_append(void **state)
     assert_int_equal(lrs_writer_add_scalar(w, "a", n, 1.0), LRS_ERR_CLOSED);
     assert_int_equal(lrs_writer_close(w), LRS_ERR_CLOSED);
     assert_int_equal(records_in(path), 1); /* the version record only */
-    test_remove_tree(dir);
+    test_rmtree(dir);
 }
 
 static void background_flush_failure_reaches_the_next_call(void **state)
@@ -238,7 +238,7 @@ static void background_flush_failure_reaches_the_next_call(void **state)
     assert_non_null(strstr(lrs_errmsg(), "write failed"));
     assert_int_equal(lrs_writer_add_scalar(w, "a", 3, 3.0), LRS_ERR_CLOSED);
     assert_int_equal(lrs_writer_close(w), LRS_ERR_CLOSED);
-    test_remove_tree(dir);
+    test_rmtree(dir);
 }
 
 int main(void)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "event.pb-c.h"
+#include "testutil.h"
 #include "tfevents.h"
 
 typedef struct {
@@ -101,13 +102,5 @@ static inline const char *test_only_event_file(const char *dir, char *path, size
     return count == 1 ? path : NULL;
 }
 
-/* rm -r of a test's temporary folder (two levels: enough for these tests). */
-static inline void test_remove_tree(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) {
-    }
-}
 
 #endif

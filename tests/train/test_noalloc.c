@@ -122,9 +122,7 @@ static void training_steps_allocate_nothing(void **state)
     assert_int_equal(allocations, 1);
     lrs_trainer_free(t);
     lrs_dataset_close(ds);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(test_rmtree(dir), 0);
 #endif
 }
 

@@ -32,9 +32,7 @@ static int teardown(void **state)
 {
     (void)state;
     lrs_dataset_close(sample);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_rmtree(tmp) == 0 ? 0 : -1;
 }
 
 typedef struct {

@@ -29,9 +29,7 @@ static int teardown(void **state)
 {
     (void)state;
     lrs_dataset_close(sample);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_rmtree(tmp) == 0 ? 0 : -1;
 }
 
 static const char *tmp_path(char *buf, size_t n, const char *name)

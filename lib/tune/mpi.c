@@ -164,7 +164,7 @@ int lrs_tune_mpi_worker(const lrs_objective *obj)
     mpi_trial *job = malloc(sizeof *job);
     if (!job)
         return lrs_fail(LRS_ERR_NOMEM, "tune: out of memory");
-    int hello = 0, rc = MPI_Send(&hello, 1, MPI_INT, 0, TAG_HELLO, MPI_COMM_WORLD) == MPI_SUCCESS ? LRS_OK : LRS_ERR_IO;
+    int hello = 0, rc = MPI_Send(&hello, sizeof hello, MPI_BYTE, 0, TAG_HELLO, MPI_COMM_WORLD) == MPI_SUCCESS ? LRS_OK : LRS_ERR_IO;
     while (rc == LRS_OK) {
         MPI_Status status;
         if (MPI_Recv(job, sizeof *job, MPI_BYTE, 0, MPI_ANY_TAG, MPI_COMM_WORLD, &status) != MPI_SUCCESS) {
@@ -181,19 +181,70 @@ int lrs_tune_mpi_worker(const lrs_objective *obj)
     return rc;
 }
 
-/* ---- rank 0 ---- */
+/* ---- rank 0 ----
+ * Rank 0 never blocks on another rank: a rank can die at any moment (SIGKILL, OOM) and
+ * OpenMPI does not say so. Over shared memory (the vader BTL) a blocking MPI_Send of more
+ * than btl_vader_eager_limit (4096 bytes; a trial's description is about 9 KB) waits until
+ * the receiver matches it: forever when the receiver died right after its hello, and
+ * meanwhile nobody answered the other ranks' reports. So rank 0 only polls: every send is
+ * an MPI_Isend from a buffer in the rank's state, every receive ends within the timeout,
+ * and a rank silent for the timeout counts as dead (its trial goes back in the queue). */
 
-enum { RANK_IDLE, RANK_BUSY, RANK_STOPPED, RANK_DEAD };
+enum { RANK_WAITING, RANK_IDLE, RANK_BUSY, RANK_DEAD }; /* WAITING: for its hello */
 
 typedef struct rank_state {
     int state;
     double last_seen;
     run_slot slot;
+    MPI_Request send; /* the last message to this rank */
+    char answer;      /* the buffer of an answer to a report */
+    mpi_trial job;    /* the buffer of a trial */
 } rank_state;
 
-/* Gives rank r the next trial; *done when there is none (r then waits). */
-static int hand_out(lrs_study *st, run_plan *plan, rank_state *r, int rank, int threads, mpi_trial *job, int *done)
+/* Sends n bytes of buf (in r) to rank without waiting; 0 when MPI refused. The rank's
+ * previous send is dropped if still pending: the rank answered it, so the data arrived (a
+ * message below the rendezvous eager limit, 32 KB, is never read again after MPI_Isend). */
+static int post(rank_state *r, int rank, const void *buf, int n, int tag)
 {
+    int done = 0;
+    if (MPI_Test(&r->send, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS || !done)
+        MPI_Request_free(&r->send);
+    return MPI_Isend(buf, n, MPI_BYTE, rank, tag, MPI_COMM_WORLD, &r->send) == MPI_SUCCESS;
+}
+
+/* Receives the message MPI_Iprobe announced: 0 when it does not arrive within timeout (a
+ * sender killed half-way through). */
+static int receive(void *buf, int n, int src, int tag, double timeout)
+{
+    MPI_Request req;
+    if (MPI_Irecv(buf, n, MPI_BYTE, src, tag, MPI_COMM_WORLD, &req) != MPI_SUCCESS)
+        return 0;
+    for (double until = now() + timeout;;) {
+        int done = 0;
+        if (MPI_Test(&req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+            return 0;
+        if (done)
+            return 1;
+        if (now() > until) {
+            MPI_Cancel(&req);
+            MPI_Request_free(&req);
+            return 0;
+        }
+        usleep(1000);
+    }
+}
+
+static int requeue_dead(rank_state *r, run_plan *plan)
+{
+    int busy = r->state == RANK_BUSY;
+    r->state = RANK_DEAD;
+    return busy ? run_requeue(plan, r->slot.id) : LRS_OK;
+}
+
+/* Gives rank r the next trial; *done when there is none (r then waits). */
+static int hand_out(lrs_study *st, run_plan *plan, rank_state *r, int rank, int threads, int *done)
+{
+    mpi_trial *job = &r->job;
     lrs_point p;
     int rc = run_next(st, plan, &job->id, &p, &job->max_epochs, done);
     if (rc != LRS_OK || *done)
@@ -208,48 +259,57 @@ static int hand_out(lrs_study *st, run_plan *plan, rank_state *r, int rank, int 
     r->state = RANK_BUSY;
     r->last_seen = now();
     r->slot = (run_slot){.id = job->id, .stop_status = -1};
-    if (MPI_Send(job, sizeof *job, MPI_BYTE, rank, TAG_TRIAL, MPI_COMM_WORLD) != MPI_SUCCESS) {
-        r->state = RANK_DEAD;
-        return run_requeue(plan, job->id);
-    }
-    return LRS_OK;
+    return post(r, rank, job, sizeof *job, TAG_TRIAL) ? LRS_OK : requeue_dead(r, plan);
 }
 
-/* One message from rank src. */
+/* One message from rank src. A rank given up on that turns out alive gets its report
+ * answered with stop (its trial runs elsewhere) and is idle again after its DONE. */
 static int serve(lrs_study *st, rank_state *r, int src, int tag, const run_msg *m)
 {
     r->last_seen = now();
-    if (tag == TAG_HELLO) {
+    if (tag == TAG_HELLO || (r->state == RANK_DEAD && m->kind == RUN_MSG_DONE)) {
         r->state = RANK_IDLE;
         return LRS_OK;
     }
-    if (m->kind == RUN_MSG_HEARTBEAT || r->state != RANK_BUSY)
+    if (m->kind == RUN_MSG_HEARTBEAT)
         return LRS_OK;
+    if (r->state != RANK_BUSY) {
+        r->answer = 's';
+        return m->kind == RUN_MSG_REPORT ? (post(r, src, &r->answer, 1, TAG_ANSWER), LRS_OK) : LRS_OK;
+    }
     if (m->kind == RUN_MSG_DONE) {
         r->state = RANK_IDLE;
         return run_finish(st, &r->slot, m->rc, m->epoch, m->sign_stopped, m->notes, m->error);
     }
     int rc = run_decide(st, &r->slot, m->epoch, m->value, m->score);
-    char answer = rc == LRS_OK ? 'c' : 's';
-    MPI_Send(&answer, 1, MPI_CHAR, src, TAG_ANSWER, MPI_COMM_WORLD);
+    r->answer = rc == LRS_OK ? 'c' : 's';
+    post(r, src, &r->answer, 1, TAG_ANSWER);
     return rc == LRS_ERR_STOPPED ? LRS_OK : rc;
 }
 
-/* Ranks silent past the timeout are dead: their trials go back in the queue. */
+/* Ranks silent past the timeout (busy, or still to say hello) are dead. LRS_ERR_IO when
+ * every rank has been silent for twice the timeout: no one is left to run the trials. */
 static int bury(rank_state *ranks, int size, double timeout, run_plan *plan)
 {
-    double t = now();
-    for (int i = 1; i < size; i++)
-        if (ranks[i].state == RANK_BUSY && t - ranks[i].last_seen > timeout) {
-            ranks[i].state = RANK_DEAD;
-            int rc = run_requeue(plan, ranks[i].slot.id);
+    double t = now(), latest = 0;
+    int alive = 0;
+    for (int i = 1; i < size; i++) {
+        rank_state *r = &ranks[i];
+        if ((r->state == RANK_BUSY || r->state == RANK_WAITING) && t - r->last_seen > timeout) {
+            int rc = requeue_dead(r, plan);
             if (rc != LRS_OK)
                 return rc;
         }
+        alive += r->state != RANK_DEAD;
+        latest = r->last_seen > latest ? r->last_seen : latest;
+    }
+    if (!alive && t - latest > 2 * timeout)
+        return lrs_fail(LRS_ERR_IO, "tune: no worker rank left (all silent for %g s, --mpi-timeout %g)", t - latest,
+                        timeout);
     return LRS_OK;
 }
 
-static int serve_all(lrs_study *st, run_plan *plan, rank_state *ranks, int size, double timeout, mpi_trial *job)
+static int serve_all(lrs_study *st, run_plan *plan, rank_state *ranks, int size, double timeout)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int threads = cores / (size - 1) > 1 ? (int)(cores / (size - 1)) : 1, rc = LRS_OK;
@@ -257,7 +317,7 @@ static int serve_all(lrs_study *st, run_plan *plan, rank_state *ranks, int size,
         int done = 0, busy = 0;
         for (int i = 1; i < size && rc == LRS_OK; i++) {
             if (ranks[i].state == RANK_IDLE && !done)
-                rc = hand_out(st, plan, &ranks[i], i, threads, job, &done);
+                rc = hand_out(st, plan, &ranks[i], i, threads, &done);
             busy += ranks[i].state == RANK_BUSY;
         }
         if (rc != LRS_OK || (done && busy == 0))
@@ -272,14 +332,35 @@ static int serve_all(lrs_study *st, run_plan *plan, rank_state *ranks, int size,
             continue;
         }
         run_msg m = {0};
-        int src = status.MPI_SOURCE, tag = status.MPI_TAG;
-        if (tag == TAG_HELLO)
-            MPI_Recv(&m.kind, 1, MPI_INT, src, TAG_HELLO, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        else
-            MPI_Recv(&m, sizeof m, MPI_BYTE, src, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        if (ranks[src].state != RANK_DEAD)
+        int src = status.MPI_SOURCE, tag = status.MPI_TAG, n = tag == TAG_HELLO ? (int)sizeof(int) : (int)sizeof m;
+        if (src < 1 || src >= size)
+            continue;
+        if (receive(&m, n, src, tag, timeout))
             rc = serve(st, &ranks[src], src, tag, &m);
+        else
+            rc = requeue_dead(&ranks[src], plan);
     }
+}
+
+/* STOP to every rank (also one given up on that still lives), waiting at most a second:
+ * a dead rank's sends are left to MPI_Finalize, which does not wait for them. */
+static void stop_all(rank_state *ranks, int size)
+{
+    for (int i = 1; i < size; i++)
+        post(&ranks[i], i, NULL, 0, TAG_STOP);
+    for (double until = now() + 1; now() < until; usleep(1000)) {
+        int pending = 0;
+        for (int i = 1; i < size; i++) {
+            int done = 0;
+            MPI_Test(&ranks[i].send, &done, MPI_STATUS_IGNORE);
+            pending += !done;
+        }
+        if (!pending)
+            break;
+    }
+    for (int i = 1; i < size; i++)
+        if (ranks[i].send != MPI_REQUEST_NULL)
+            MPI_Request_free(&ranks[i].send);
 }
 
 int lrs_study_run_mpi(lrs_study *st, double timeout)
@@ -290,17 +371,15 @@ int lrs_study_run_mpi(lrs_study *st, double timeout)
     if (size < 2)
         return lrs_fail(LRS_ERR_ARG, "tune: MPI needs 2 ranks or more (mpirun -np N, N >= 2)");
     rank_state *ranks = calloc((size_t)size, sizeof *ranks);
-    mpi_trial *job = malloc(sizeof *job);
     run_plan plan = {0};
-    int rc = ranks && job ? study_running(st, &plan.restarts, &plan.n_restarts) : lrs_fail(LRS_ERR_NOMEM, "tune: out of memory");
+    int rc = ranks ? study_running(st, &plan.restarts, &plan.n_restarts) : lrs_fail(LRS_ERR_NOMEM, "tune: out of memory");
     for (int i = 1; i < size && ranks; i++)
-        ranks[i] = (rank_state){.state = RANK_STOPPED, .last_seen = now()}; /* until its hello */
+        ranks[i] = (rank_state){.state = RANK_WAITING, .last_seen = now(), .send = MPI_REQUEST_NULL};
     if (rc == LRS_OK)
-        rc = serve_all(st, &plan, ranks, size, timeout, job);
-    for (int i = 1; i < size && ranks; i++) /* every rank, also one given up on that still lives */
-        MPI_Send(&i, 0, MPI_BYTE, i, TAG_STOP, MPI_COMM_WORLD);
+        rc = serve_all(st, &plan, ranks, size, timeout);
+    if (ranks)
+        stop_all(ranks, size);
     free(plan.restarts);
-    free(job);
     free(ranks);
     return rc;
 }

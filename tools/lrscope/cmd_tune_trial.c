@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_find.h"
 #include "cmd_tune.h"
 
 /* Text of the trial's config (the strings the config points into). */
@@ -138,30 +139,7 @@ int tune_run_trial(void *ctx, lrs_trial *t)
     return rc;
 }
 
-/* ---- --seed-with-find ---- */
-
-typedef struct {
-    lrs_trainer *tr;
-    void *snapshot;
-    size_t size;
-} find_ctx;
-
-static int find_step(void *ctx, double lr, double *loss)
-{
-    find_ctx *f = ctx;
-    int rc = lrs_trainer_step_at(f->tr, lr, loss);
-    if (rc == LRS_ERR_NUMERIC) { /* a NaN ends the sweep like a divergence */
-        *loss = NAN;
-        return LRS_OK;
-    }
-    return rc;
-}
-
-static int find_reset(void *ctx)
-{
-    find_ctx *f = ctx;
-    return lrs_trainer_state_load(f->tr, f->snapshot, f->size);
-}
+/* ---- --seed-with-find: lrscope find's range test (find_run) ---- */
 
 int tune_seed_with_find(const tune_args *a, lrs_dataset *ds, lrs_space *space)
 {
@@ -170,16 +148,11 @@ int tune_seed_with_find(const tune_args *a, lrs_dataset *ds, lrs_space *space)
         return cli_error(CLI_USAGE, "--seed-with-find: the space needs an lr range (lr=log(a,b))");
     lrs_train_config cfg = a->cfg;
     cfg.logdir = NULL;
-    find_ctx f = {0};
+    lrs_trainer *tr = NULL;
     lrs_find_result res = {0};
-    int rc = lrs_trainer_create(&f.tr, ds, &cfg);
-    if (rc == LRS_OK) {
-        f.size = lrs_trainer_state_size(f.tr);
-        rc = (f.snapshot = malloc(f.size)) ? lrs_trainer_state_save(f.tr, f.snapshot, f.size) : LRS_ERR_NOMEM;
-    }
-    lrs_find_callbacks cb = {find_step, NULL, find_reset, &f};
+    int rc = lrs_trainer_create(&tr, ds, &cfg);
     if (rc == LRS_OK)
-        rc = lrs_find(&cb, NULL, &res);
+        rc = find_run(tr, NULL, 0, &res);
     const lrs_suggestion *s = &res.suggest[LRS_SUGGEST_AUTO];
     int status = 0;
     if (rc != LRS_OK)
@@ -190,7 +163,6 @@ int tune_seed_with_find(const tune_args *a, lrs_dataset *ds, lrs_space *space)
         fprintf(stderr, "lrscope: range test suggests lr %.3g: searching lr in [%.3g, %.3g]\n", s->lr, s->lr / 10,
                 s->lr * 10);
     lrs_find_result_free(&res);
-    free(f.snapshot);
-    lrs_trainer_free(f.tr);
+    lrs_trainer_free(tr);
     return status;
 }

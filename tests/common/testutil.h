@@ -43,4 +43,21 @@ static inline int test_rmtree(const char *dir)
     return rmdir(dir);
 }
 
+/* Group setup/teardown that keep every test_tmpdir() of a test program under one root
+ * folder (by pointing TMPDIR at it), removed at the end. */
+static char test_scratch_root[256];
+
+static inline int test_scratch_setup(void **state)
+{
+    (void)state;
+    if (!test_tmpdir(test_scratch_root, sizeof test_scratch_root)) return -1;
+    return setenv("TMPDIR", test_scratch_root, 1);
+}
+
+static inline int test_scratch_teardown(void **state)
+{
+    (void)state;
+    return test_rmtree(test_scratch_root) == 0 ? 0 : -1;
+}
+
 #endif

@@ -250,7 +250,7 @@ static void resume_extends_trials_and_budget_and_refuses_other_changes(void **st
 
 static int setup(void **state)
 {
-    (void)state;
+    if (test_scratch_setup(state)) return -1;
     return test_tmpdir(tmp, sizeof tmp) ? 0 : -1;
 }
 
@@ -264,5 +264,5 @@ int main(void)
         cmocka_unit_test(killed_search_resumes_without_loss_or_repeat),
         cmocka_unit_test(resume_extends_trials_and_budget_and_refuses_other_changes),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, setup, test_scratch_teardown);
 }

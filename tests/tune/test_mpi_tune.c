@@ -296,7 +296,7 @@ static void bad_scaling_flags_exit_2_with_one_line(void **state)
 
 static int setup(void **state)
 {
-    (void)state;
+    if (test_scratch_setup(state)) return -1;
     return test_tmpdir(tmp, sizeof tmp) ? 0 : -1;
 }
 
@@ -309,5 +309,5 @@ int main(void)
         cmocka_unit_test(linear_scaling_matches_one_process_with_warmup),
         cmocka_unit_test(bad_scaling_flags_exit_2_with_one_line),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, setup, test_scratch_teardown);
 }

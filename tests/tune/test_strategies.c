@@ -192,5 +192,5 @@ int main(void)
         cmocka_unit_test(asha_study_promotes_and_stops_known_trials),
         cmocka_unit_test(tpe_concentrates_near_the_optimum),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, test_scratch_setup, test_scratch_teardown);
 }

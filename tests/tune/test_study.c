@@ -205,5 +205,5 @@ int main(void)
         cmocka_unit_test(parallel_workers_run_every_trial_and_survive_a_crash),
         cmocka_unit_test(budget_caps_the_epochs_spent),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, test_scratch_setup, test_scratch_teardown);
 }

@@ -16,6 +16,7 @@ void loss_block_reset(loss_block_state *b)
     memset(b, 0, sizeof *b);
     b->block_lr = b->first_median = b->prev_median = b->level_pair = b->diverge_peak = NAN;
     b->best = b->best_before_prev = INFINITY;
+    b->pair_prev = NAN;
 }
 
 static int compare_doubles(const void *a, const void *b)
@@ -67,7 +68,7 @@ static void raise_rebound(lrs_monitor *m, int64_t step)
     signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->best_step, step,
                 LRS_ACTION_REDUCE_LR, o->oscillation_factor,
                 "loss climbed back to %.4g over the last 2 blocks of %d points, %.2fx its best"
-                " block level %.4g%s: the LR is too high to settle",
+                " earlier level %.4g%s: the LR is too high to settle",
                 b->level_pair, o->window, b->level_pair / b->best_before_prev, b->best_before_prev,
                 signs_lr_clause(lr, m->lr.now));
 }
@@ -147,7 +148,8 @@ static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swingi
         return;
     }
     if (b->plateaued || swinging || b->oscillated_since_best || m->loss.diverging) return;
-    if (b->points - b->best_points < o->plateau_patience) return;
+    double patience = fmax(o->plateau_patience, o->plateau_patience_fraction * (double)b->points);
+    if ((double)(b->points - b->best_points) < patience) return;
     if (!(b->best <= untrained_level(b) * (1 - o->plateau_min_fall))) return; /* never fell */
     b->plateaued = 1;
     long long since = (long long)(b->points - b->best_points);
@@ -275,7 +277,8 @@ static void end_block(lrs_monitor *m, int64_t step)
         b->noise_log_sum += log(noise);
         b->noise_blocks++;
     }
-    b->best_before_prev = fmin(b->best_before_prev, b->prev_median); /* fmin skips the first NaN */
+    b->best_before_prev = fmin(b->best_before_prev, b->pair_prev); /* fmin skips the first NaN */
+    b->pair_prev = b->level_pair;
     b->prev_median = level;
     b->fill = 0;
     m->lr.at_block_end = m->lr.now;

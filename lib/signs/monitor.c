@@ -19,7 +19,7 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .oscillation_noise_ratio = 2.5, .oscillation_min_noise = 0.05,
         .oscillation_min_drop = 0.02, .oscillation_lr_fraction = 0.5, .oscillation_rebound = 1.15,
         .oscillation_recover = 0.9, .oscillation_factor = 0.5,
-        .plateau_threshold = 0.01, .plateau_patience = 300, .plateau_min_fall = 0.2,
+        .plateau_threshold = 0.01, .plateau_patience = 300, .plateau_patience_fraction = 0.25, .plateau_min_fall = 0.2,
         .plateau_decayed_fraction = 0.1, .plateau_factor = 0.1,
         .overfit_patience = 3, .overfit_rise = 0.05, .overfit_train_fall = 0.05,
         .slow_min_points = 300, .slow_max_fall = 0.5, .slow_ratio = 3.0, .slow_min_t = 3.0,
@@ -50,6 +50,8 @@ static int check_options(const lrs_signs_options *o)
     REQUIRE(o->oscillation_min_noise >= 0, "oscillation_min_noise", ">= 0");
     REQUIRE(o->oscillation_recover > 0 && o->oscillation_recover < 1, "oscillation_recover", "in (0, 1)");
     REQUIRE(o->plateau_threshold >= 0 && o->plateau_threshold < 1, "plateau_threshold", "in [0, 1)");
+    REQUIRE(o->plateau_patience_fraction >= 0 && o->plateau_patience_fraction < 1,
+            "plateau_patience_fraction", "in [0, 1)");
     REQUIRE(o->plateau_patience >= 1 && o->overfit_patience >= 1 && o->slow_min_points >= 1,
             "plateau_patience, overfit_patience and slow_min_points", ">= 1");
     REQUIRE(o->overfit_rise >= 0, "overfit_rise", ">= 0");
@@ -77,6 +79,13 @@ void lrs_monitor_reset(lrs_monitor *m)
     grad_reset(&m->grad);
     reset_lr(&m->lr);
     m->finished = 0;
+}
+
+int lrs_monitor_set_total_steps(lrs_monitor *m, int64_t total_steps)
+{
+    if (total_steps < 0) return lrs_fail(LRS_ERR_ARG, "signs: total_steps must be >= 0 (0 = unknown)");
+    m->opt.total_steps = total_steps;
+    return LRS_OK;
 }
 
 int lrs_monitor_open(lrs_monitor **out, const lrs_signs_options *opt)

@@ -105,9 +105,9 @@ typedef struct lrs_signs_options {
                                   * matters, not a smooth slow fall's tiny noise): 0.05 */
     double oscillation_min_drop; /* the block fell less than this fraction: 0.02 */
     double oscillation_lr_fraction; /* while LR >= this fraction of its peak (if fed): 0.5 */
-    double oscillation_rebound;  /* or the mean of the last 2 block levels >= this x the best
-                                  * block level before them (the loss climbed back without
-                                  * exploding), LR high: 1.15 */
+    double oscillation_rebound;  /* or the mean of the last 2 block levels >= this x the
+                                  * lowest such 2-block mean before them (the loss climbed
+                                  * back without exploding), LR high: 1.15 */
     double oscillation_recover;  /* or, during a divergence, a block level back below this x
                                   * its highest block since and below (1 - divergence_return_fall)
                                   * x the untrained loss, LR high (the run survived the climb:
@@ -115,7 +115,9 @@ typedef struct lrs_signs_options {
     double oscillation_factor;   /* suggested LR factor: 0.5 */
 
     double plateau_threshold;    /* improvement = block median < best x (1 - threshold): 0.01 */
-    int plateau_patience;        /* points without improvement: 300 */
+    int plateau_patience;        /* points without improvement: 300, or... */
+    double plateau_patience_fraction; /* ...this fraction of the points so far, if more: 0.25
+                                  * (late in a long run a healthy loss gains 1% slower) */
     double plateau_min_fall;     /* only once the loss fell this fraction from its first block: 0.2 */
     double plateau_decayed_fraction; /* LR <= this fraction of its peak: "decayed too early": 0.1
                                   * (not raised when the stall began in the second half of a
@@ -172,6 +174,10 @@ uint64_t lrs_monitor_dropped(const lrs_monitor *m);
 
 /* Forgets every series (tags and options stay), as for a new run. */
 void lrs_monitor_reset(lrs_monitor *m);
+
+/* The expected last step of the run (options.total_steps) for the runs that follow:
+ * a check after the fact knows it from the series' last step. 0 = unknown. */
+int lrs_monitor_set_total_steps(lrs_monitor *m, int64_t total_steps);
 
 void lrs_monitor_close(lrs_monitor *m);
 

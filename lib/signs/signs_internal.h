@@ -48,7 +48,10 @@ typedef struct loss_block_state {
     double level_pair;       /* mean of the last two block medians: what plateau compares */
     double noise_log_sum;    /* sum of log noise over calm (not swinging) blocks after the first */
     int64_t noise_blocks;
-    double best_before_prev; /* lowest block level before the previous block */
+    double best_before_prev; /* lowest level_pair of the pairs ended before the previous
+                              * block (pairs, not single blocks: the lowest of many single
+                              * blocks is a lucky one, far below the run's real level) */
+    double pair_prev;        /* the previous block's level_pair */
     double diverge_peak;     /* highest block level since a divergence episode opened, NaN if none */
     int recovered_raised;    /* oscillation raised for this divergence episode */
     double level_sum;        /* sum of the block levels (the first included) and their count */

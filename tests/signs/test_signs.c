@@ -201,12 +201,38 @@ static void healthy_runs_raise_no_warning(void **state)
     }
 }
 
+/* 10 epochs of Fashion-MNIST at a good constant LR: after its fast start the loss keeps
+ * gaining about 1% per 450 steps, slower the longer it runs. That is no plateau; with the
+ * patience fixed at 300 points (fraction 0) it would be flagged again and again. */
+static void a_long_run_still_gaining_slowly_is_no_plateau(void **state)
+{
+    (void)state;
+    enum { T = 4700 };
+    static double loss[T], lr[T];
+    synth_rng r = {7};
+    for (int t = 0; t < T; t++) {
+        loss[t] = (0.23 + 2.07 * exp(-t / 60.0) + 0.076 * log(T / (1.0 + t))) * synth_noise(&r, 0.15);
+        lr[t] = 0.001;
+    }
+    run(loss, lr, T, 1, NULL, &signs);
+    for (int i = 0; i < signs.n; i++) {
+        if (signs.sign[i].severity >= LRS_SEVERITY_WARNING) print_error("%s\n", signs.sign[i].message);
+        assert_true(signs.sign[i].severity < LRS_SEVERITY_WARNING);
+    }
+    lrs_signs_options fixed;
+    lrs_signs_options_init(&fixed);
+    fixed.plateau_patience_fraction = 0;
+    run(loss, lr, T, 1, &fixed, &signs);
+    assert_true(count(&signs, LRS_SIGN_PLATEAU) >= 1);
+}
+
 static void grad_norm_explosions(void **state)
 {
     (void)state;
     lrs_monitor *m;
     assert_int_equal(lrs_monitor_open(&m, NULL), LRS_OK);
     lrs_monitor_set_tag(m, LRS_ROLE_GRAD_NORM, "train/grad_norm");
+    signs.n = 0; /* drain appends: start from an empty list whatever ran before */
     synth_rng r = {7};
     for (int t = 0; t < 400; t++) {
         double g = 1.5 * synth_noise(&r, 0.2);
@@ -374,6 +400,7 @@ int main(void)
         cmocka_unit_test(slow_at_the_end_of_a_run_cut_off_while_learning),
         cmocka_unit_test(a_divergence_that_comes_back_down_is_also_oscillation),
         cmocka_unit_test(healthy_runs_raise_no_warning),
+        cmocka_unit_test(a_long_run_still_gaining_slowly_is_no_plateau),
         cmocka_unit_test(grad_norm_explosions),
         cmocka_unit_test(overfit_when_val_rises_while_train_falls),
         cmocka_unit_test(five_points_raise_nothing_unless_unambiguous),

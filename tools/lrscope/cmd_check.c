@@ -119,7 +119,7 @@ static void check_run(lrs_monitor *m, const check_args *a, check_totals *t, cons
 {
     run_series rs;
     lrs_sign signs[CHECK_MAX_SIGNS];
-    int n, worst = run_verdict(m, run, a->tag_glob, &rs, signs, CHECK_MAX_SIGNS, &n);
+    int n, worst = run_verdict(m, run, a->tag_glob, a->total_steps, &rs, signs, CHECK_MAX_SIGNS, &n);
     t->runs++;
     if (rs.role[LRS_ROLE_LOSS]) t->runs_with_loss++;
     if (worst > t->worst) t->worst = worst;

@@ -2,7 +2,7 @@
  * the same thing about the same run. */
 #include "report.h"
 
-int run_verdict(lrs_monitor *m, const lrs_run *run, const char *loss_glob, run_series *rs,
+int run_verdict(lrs_monitor *m, const lrs_run *run, const char *loss_glob, int64_t total_steps, run_series *rs,
                 lrs_sign *signs, int max, int *n)
 {
     int worst = -1;
@@ -10,6 +10,14 @@ int run_verdict(lrs_monitor *m, const lrs_run *run, const char *loss_glob, run_s
     run_series_pick(run, loss_glob, rs);
     if (!rs->role[LRS_ROLE_LOSS]) return -1;
     lrs_monitor_reset(m);
+    /* After the fact the run's length is known: its last logged loss step, unless the
+     * caller gave one (--total-steps). */
+    if (total_steps <= 0) {
+        const lrs_series *loss = rs->role[LRS_ROLE_LOSS];
+        size_t len = lrs_series_len(loss);
+        total_steps = len ? lrs_series_scalars(loss)[len - 1].step : 0;
+    }
+    lrs_monitor_set_total_steps(m, total_steps);
     for (int r = 0; r < LRS_ROLE_COUNT; r++)
         if (rs->role[r]) lrs_monitor_set_tag(m, (lrs_role)r, lrs_series_tag(rs->role[r]));
     size_t from[LRS_ROLE_COUNT] = {0};

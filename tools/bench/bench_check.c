@@ -16,22 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "tfevents.h"
 
 enum { REPEATS = 3 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_check: %s: %s\n", what, lrs_errmsg());
-    exit(1);
-}
 
 /* A cheap deterministic noise in [-1, 1). */
 static double noise(unsigned *state)
@@ -46,7 +34,7 @@ static void write_run(const char *dir, int run, long steps)
     lrs_writer_options_init(&opt);
     opt.buffer_bytes = 1u << 20;
     lrs_writer *w;
-    if (lrs_writer_open(&w, dir, &opt) != LRS_OK) die(dir);
+    if (lrs_writer_open(&w, dir, &opt) != LRS_OK) bench_die("bench_check", dir);
     unsigned state = (unsigned)run * 2654435761u + 1;
     long diverge_at = run % 10 == 0 ? steps / 2 : -1;
     for (long t = 0; t < steps; t++) {
@@ -55,9 +43,9 @@ static void write_run(const char *dir, int run, long steps)
         int rc = lrs_writer_add_scalar(w, "train/loss", t, loss * (1 + 0.15 * noise(&state)));
         rc |= lrs_writer_add_scalar(w, "train/lr", t, 0.1);
         rc |= lrs_writer_add_scalar(w, "train/grad_norm", t, 1.5 * (1 + 0.2 * noise(&state)));
-        if (rc != LRS_OK) die("add_scalar");
+        if (rc != LRS_OK) bench_die("bench_check", "add_scalar");
     }
-    if (lrs_writer_close(w) != LRS_OK) die("close");
+    if (lrs_writer_close(w) != LRS_OK) bench_die("bench_check", "close");
 }
 
 static long long total_bytes;
@@ -85,7 +73,7 @@ static void find_lrscope(char *out, size_t n)
     }
     char self[PATH_MAX];
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len < 0) die("/proc/self/exe");
+    if (len < 0) bench_die("bench_check", "/proc/self/exe");
     self[len] = '\0';
     char *slash = strrchr(self, '/');
     if (slash) *slash = '\0';
@@ -103,20 +91,20 @@ int main(int argc, char **argv)
     char root[64], dir[128], lrscope[PATH_MAX + 32], cmd[PATH_MAX + 256];
     snprintf(root, sizeof root, "/dev/shm/bench_check.%d", (int)getpid());
     find_lrscope(lrscope, sizeof lrscope);
-    double t0 = now();
+    double t0 = bench_now();
     for (int i = 0; i < runs; i++) {
         snprintf(dir, sizeof dir, "%s/run%05d", root, i);
         write_run(dir, i, steps);
     }
-    double t_write = now() - t0;
+    double t_write = bench_now() - t0;
     nftw(root, add_size, 16, FTW_PHYS);
     snprintf(cmd, sizeof cmd, "'%s' check --json '%s' >/dev/null", lrscope, root);
     double best = INFINITY;
     int status = 0;
     for (int r = 0; r < REPEATS; r++) {
-        double t = now();
+        double t = bench_now();
         status = system(cmd);
-        best = fmin(best, now() - t);
+        best = fmin(best, bench_now() - t);
     }
     if (getenv("BENCH_KEEP")) printf("kept %s\n", root);
     else nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -9,19 +9,13 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench.h"
 #include "dataset.h"
 #include "nn.h"
 #include "optim.h"
 #include "status.h"
 
 enum { INPUTS = 784, CLASSES = 10, ROWS = 8192 };
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 static int run(const char *spec, int batch, double seconds, int threads, const lrs_split *data)
 {
@@ -40,8 +34,8 @@ static int run(const char *spec, int batch, double seconds, int threads, const l
     double start = 0;
     const int32_t *order = lrs_shuffler_epoch(sh, 0);
     for (int warm = 1;; warm = 0) {
-        start = now();
-        for (long s = 0; warm ? s < 20 : now() - start < seconds; s++, steps += !warm) {
+        start = bench_now();
+        for (long s = 0; warm ? s < 20 : bench_now() - start < seconds; s++, steps += !warm) {
             int at = (int)((s * batch) % (data->n - batch));
             lrs_split_gather(data, order + at, batch, x, y);
             lrs_mlp_forward(m, x, y, batch, &loss, NULL);
@@ -50,7 +44,7 @@ static int run(const char *spec, int batch, double seconds, int threads, const l
         }
         if (!warm) break;
     }
-    double elapsed = now() - start;
+    double elapsed = bench_now() - start;
     printf("%-12s %6d %8d %14.0f %12.3f\n", spec, batch, threads, steps * batch / elapsed, 1e3 * elapsed / steps);
     free(x);
     free(y);

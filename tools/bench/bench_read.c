@@ -11,23 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "tfevents.h"
 
 enum { TAGS = 3, SMALL_RUNS = 1000, REPEATS = 3 };
 static const char *const tags[TAGS] = {"train/loss", "train/lr", "train/grad_norm"};
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_read: %s: %s\n", what, lrs_errmsg());
-    exit(1);
-}
 
 /* One run of n_events scalars (the tags in turn, 3 per step). */
 static void write_run(const char *dir, long n_events)
@@ -37,15 +25,15 @@ static void write_run(const char *dir, long n_events)
     opt.buffer_bytes = 4u << 20;
     lrs_writer *w;
     if (lrs_writer_open(&w, dir, &opt) != LRS_OK)
-        die(dir);
+        bench_die("bench_read", dir);
     for (long i = 0; i < n_events; i++) {
         long step = i / TAGS;
         double value = 1.0 / (1.0 + 0.001 * (double)step) + 1e-3 * (double)(i % 7);
         if (lrs_writer_add_scalar_at(w, tags[i % TAGS], step, value, 1.7e9 + 0.1 * (double)step) != LRS_OK)
-            die(dir);
+            bench_die("bench_read", dir);
     }
     if (lrs_writer_close(w) != LRS_OK)
-        die(dir);
+        bench_die("bench_read", dir);
 }
 
 static long long tree_bytes;
@@ -66,11 +54,11 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 /* Reads dir once; returns the seconds it took and the points read. */
 static double read_once(const char *dir, size_t *records)
 {
-    double t0 = now();
+    double t0 = bench_now();
     lrs_reader *r;
     if (lrs_reader_open(&r, dir, NULL) != LRS_OK || lrs_reader_poll(r, records) != LRS_OK)
-        die(dir);
-    double t = now() - t0;
+        bench_die("bench_read", dir);
+    double t = bench_now() - t0;
     lrs_reader_close(r);
     return t;
 }

@@ -12,23 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "plot.h"
 #include "tfevents.h"
 
 enum { REPEATS = 3 };
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_report: %s: %s\n", what, lrs_errmsg());
-    exit(1);
-}
 
 /* A falling noisy loss that diverges over its last 2%. */
 static double loss_at(long i, long n, unsigned *rng)
@@ -49,20 +37,20 @@ static void bench_plot(long n)
     unsigned rng = 1;
     for (long i = 0; i < n; i++) x[i] = (double)i, y[i] = loss_at(i, n, &rng);
     lrs_plot *p;
-    if (lrs_plot_new(&p, "bench") || lrs_plot_series(p, "loss", x, y, (size_t)n, LRS_PLOT_LINE)) die("plot");
+    if (lrs_plot_new(&p, "bench") || lrs_plot_series(p, "loss", x, y, (size_t)n, LRS_PLOT_LINE)) bench_die("bench_report", "plot");
     lrs_plot_axis(p, LRS_AXIS_Y, "loss", 1);
     double best[3] = {1e9, 1e9, 1e9};
     size_t size[3] = {0};
     for (int r = 0; r < REPEATS; r++) {
         char *svg, *text;
         unsigned char *png;
-        double t0 = now();
-        if (lrs_plot_svg(p, 760, 320, &svg, &size[0])) die("svg");
-        double t1 = now();
-        if (lrs_plot_png(p, 760, 320, &png, &size[1])) die("png");
-        double t2 = now();
-        if (lrs_plot_ascii(p, 100, 24, 1, &text)) die("ascii");
-        double t3 = now();
+        double t0 = bench_now();
+        if (lrs_plot_svg(p, 760, 320, &svg, &size[0])) bench_die("bench_report", "svg");
+        double t1 = bench_now();
+        if (lrs_plot_png(p, 760, 320, &png, &size[1])) bench_die("bench_report", "png");
+        double t2 = bench_now();
+        if (lrs_plot_ascii(p, 100, 24, 1, &text)) bench_die("bench_report", "ascii");
+        double t3 = bench_now();
         size[2] = strlen(text);
         best[0] = fmin(best[0], t1 - t0), best[1] = fmin(best[1], t2 - t1), best[2] = fmin(best[2], t3 - t2);
         free(svg), free(png), free(text);
@@ -80,15 +68,15 @@ static void write_run(const char *dir, long n)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "bench_report: could not clear %s\n", dir);
     lrs_writer *w;
-    if (lrs_writer_open(&w, dir, NULL)) die(dir);
+    if (lrs_writer_open(&w, dir, NULL)) bench_die("bench_report", dir);
     unsigned rng = 1;
     for (long i = 0; i < n; i++) {
         double lr = 0.1 * (1 + cos(M_PI * (double)i / (double)n)) / 2;
         if (lrs_writer_add_scalar(w, "train/lr", i, lr) || lrs_writer_add_scalar(w, "train/grad_norm", i, 1 + lr) ||
             lrs_writer_add_scalar(w, "train/loss", i, loss_at(i, n, &rng)))
-            die("write");
+            bench_die("bench_report", "write");
     }
-    if (lrs_writer_close(w)) die("close");
+    if (lrs_writer_close(w)) bench_die("bench_report", "close");
 }
 
 static void bench_cli(const char *dir, long n)
@@ -102,12 +90,12 @@ static void bench_cli(const char *dir, long n)
     snprintf(cmd, sizeof cmd, "'%s/../lrscope/lrscope' report '%s' -o '%s.html'", self, dir, dir);
     double best = 1e9;
     for (int r = 0; r < REPEATS; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         if (system(cmd) != 0) {
             fprintf(stderr, "bench_report: failed: %s\n", cmd);
             return;
         }
-        best = fmin(best, now() - t0);
+        best = fmin(best, bench_now() - t0);
     }
     snprintf(cmd, sizeof cmd, "%s.html", dir);
     struct stat st;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench.h"
 #include "train.h"
 
 enum { B = 128, IN = 784, HID = 256, OUT = 10 };
@@ -40,24 +41,17 @@ typedef void sgemm_fn(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPO
                       blasint);
 static sgemm_fn *sgemm;
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 /* Seconds per call of product p, best of `repeats` batches of calls. */
 static double time_product(const product *p, int repeats, float *a, float *b, float *c)
 {
     int lda = p->ta ? p->m : p->k, ldb = p->tb ? p->k : p->n, calls = 200;
     double best = 1e9;
     for (int r = 0; r <= repeats; r++) { /* r = 0 warms up */
-        double start = now();
+        double start = bench_now();
         for (int i = 0; i < calls; i++)
             sgemm(CblasRowMajor, p->ta ? CblasTrans : CblasNoTrans, p->tb ? CblasTrans : CblasNoTrans,
                         p->m, p->n, p->k, 1.0f, a, lda, b, ldb, 0.0f, c, p->n);
-        double per_call = (now() - start) / calls;
+        double per_call = (bench_now() - start) / calls;
         if (r > 0 && per_call < best)
             best = per_call;
     }

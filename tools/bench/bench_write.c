@@ -10,16 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "tfevents.h"
 
 enum { REPEATS = 5, CHUNK = 1 << 20 };
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static void remove_event_files(const char *dir)
 {
@@ -33,7 +27,7 @@ static void remove_event_files(const char *dir)
 static double time_writer(const char *dir, long n, char *file, size_t file_len)
 {
     lrs_writer *w;
-    double t0 = now();
+    double t0 = bench_now();
     if (lrs_writer_open(&w, dir, NULL) != LRS_OK) {
         fprintf(stderr, "bench_write: %s\n", lrs_errmsg());
         exit(1);
@@ -45,7 +39,7 @@ static double time_writer(const char *dir, long n, char *file, size_t file_len)
         fprintf(stderr, "bench_write: %s\n", lrs_errmsg());
         exit(1);
     }
-    return now() - t0;
+    return bench_now() - t0;
 }
 
 /* Seconds to write(2) the same bytes to a new file in dir, 1 MiB at a time. */
@@ -53,7 +47,7 @@ static double time_plain_write(const char *dir, const unsigned char *bytes, size
 {
     char path[512];
     snprintf(path, sizeof path, "%s/plain.bin", dir);
-    double t0 = now();
+    double t0 = bench_now();
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
         perror(path);
@@ -69,7 +63,7 @@ static double time_plain_write(const char *dir, const unsigned char *bytes, size
         off += (size_t)got;
     }
     close(fd);
-    double t = now() - t0;
+    double t = bench_now() - t0;
     unlink(path);
     return t;
 }

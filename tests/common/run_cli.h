@@ -8,6 +8,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Lines in a command's output (an error must be exactly one). */
+static inline int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
 /* The built binary's path (LRS_BIN); skips the test when it is not built. */
 static inline const char *lrscope_bin(void)
 {

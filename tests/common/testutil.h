@@ -43,6 +43,21 @@ static inline int test_rmtree(const char *dir)
     return rmdir(dir);
 }
 
+/* Group setup/teardown of a test program's one temporary folder, test_tmp. */
+static char test_tmp[256];
+
+static inline int test_tmp_setup(void **state)
+{
+    (void)state;
+    return test_tmpdir(test_tmp, sizeof test_tmp) ? 0 : -1;
+}
+
+static inline int test_tmp_teardown(void **state)
+{
+    (void)state;
+    return test_rmtree(test_tmp) == 0 ? 0 : -1;
+}
+
 /* Group setup/teardown that keep every test_tmpdir() of a test program under one root
  * folder (by pointing TMPDIR at it), removed at the end. */
 static char test_scratch_root[256];

@@ -14,15 +14,15 @@
 #include "testutil.h"
 #include "tfevents.h"
 
-static char tmp[256], out[16384];
+static char out[16384];
 
 /* Runs own_loop LOGDIR LR; returns its exit status with its stdout in out. */
 static int own_loop(const char *logdir, const char *lr)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s' '%s' %s > '%s/out'", OWN_LOOP_BIN, logdir, lr, tmp);
+    snprintf(cmd, sizeof cmd, "'%s' '%s' %s > '%s/out'", OWN_LOOP_BIN, logdir, lr, test_tmp);
     int status = system(cmd);
-    snprintf(cmd, sizeof cmd, "%s/out", tmp);
+    snprintf(cmd, sizeof cmd, "%s/out", test_tmp);
     FILE *f = fopen(cmd, "rb");
     assert_non_null(f);
     out[fread(out, 1, sizeof out - 1, f)] = '\0';
@@ -54,7 +54,7 @@ static void a_good_lr_trains_without_a_warning(void **state)
 {
     (void)state;
     char logdir[300];
-    snprintf(logdir, sizeof logdir, "%s/good", tmp);
+    snprintf(logdir, sizeof logdir, "%s/good", test_tmp);
     assert_int_equal(own_loop(logdir, "0.5"), 0);
     assert_null(strstr(out, "warning"));
     assert_null(strstr(out, "critical"));
@@ -68,7 +68,7 @@ static void a_diverging_lr_is_caught_and_recovers(void **state)
 {
     (void)state;
     char logdir[300];
-    snprintf(logdir, sizeof logdir, "%s/high", tmp);
+    snprintf(logdir, sizeof logdir, "%s/high", test_tmp);
     assert_int_equal(own_loop(logdir, "300"), 0);
     assert_non_null(strstr(out, "step 7: critical divergence: loss keeps climbing"));
     assert_non_null(strstr(out, "-> back to the best weights, LR x0.1"));
@@ -80,17 +80,6 @@ static void a_diverging_lr_is_caught_and_recovers(void **state)
     assert_true(points(logdir, "signs/log") >= 1);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    return test_tmpdir(tmp, sizeof tmp) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return test_rmtree(tmp) == 0 ? 0 : -1;
-}
 
 int main(void)
 {
@@ -98,5 +87,5 @@ int main(void)
         cmocka_unit_test(a_good_lr_trains_without_a_warning),
         cmocka_unit_test(a_diverging_lr_is_caught_and_recovers),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_tmp_setup, test_tmp_teardown);
 }

@@ -17,20 +17,8 @@
 #include "testutil.h"
 #include "tfevents.h"
 
-static char tmp[256];
 static char out[1 << 18], err[4096];
 
-static int setup(void **state)
-{
-    (void)state;
-    return test_tmpdir(tmp, sizeof tmp) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return test_rmtree(tmp) == 0 ? 0 : -1;
-}
 
 /* Runs `lrscope ARGS` (one OpenBLAS thread: the same bits run after run). */
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -42,15 +30,7 @@ static int run(const char *fmt, ...)
     int n = vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
     snprintf(args + n, sizeof args - (size_t)n, " --threads 1");
-    return run_lrscope(tmp, args, out, sizeof out, err, sizeof err);
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
+    return run_lrscope(test_tmp, args, out, sizeof out, err, sizeof err);
 }
 
 static const cJSON *item(const cJSON *obj, const char *key)
@@ -211,7 +191,7 @@ static void logdir_has_the_find_tags_image_and_svg(void **state)
 {
     (void)state;
     char args[512], logdir[300], path[400];
-    snprintf(logdir, sizeof logdir, "%s/run", tmp);
+    snprintf(logdir, sizeof logdir, "%s/run", test_tmp);
     snprintf(args, sizeof args, "--iters 30 --verify-steps 10 --logdir %s", logdir);
     cJSON *j = find_json(0, args);
     lrs_find_result r;
@@ -244,7 +224,7 @@ static void logdir_has_the_find_tags_image_and_svg(void **state)
     snprintf(path, sizeof path, "%s/find.svg", logdir);
     assert_true(file_starts_with(path, "<svg"));
     /* --plot alone: the SVG and no logdir */
-    snprintf(path, sizeof path, "%s/chart.svg", tmp);
+    snprintf(path, sizeof path, "%s/chart.svg", test_tmp);
     snprintf(args, sizeof args, "find --iters 40 --verify-steps 0 --plot %s", path);
     assert_int_equal(run("%s", args), 0);
     assert_true(file_starts_with(path, "<svg"));
@@ -288,22 +268,22 @@ static void lr_auto_trains_from_the_initial_state(void **state)
     (void)state;
     enum { STEPS = 6 };
     double with_auto[STEPS], plain[STEPS];
-    assert_int_equal(run("train --lr auto --steps %d --json --logdir %s/auto", STEPS, tmp), 0);
+    assert_int_equal(run("train --lr auto --steps %d --json --logdir %s/auto", STEPS, test_tmp), 0);
     double lr = auto_lr();
     assert_true(lr > 1e-4 && lr < 1);
     char logdir[300];
-    snprintf(logdir, sizeof logdir, "%s/auto", tmp);
+    snprintf(logdir, sizeof logdir, "%s/auto", test_tmp);
     read_series(logdir, "train/loss", with_auto, STEPS);
     char lr_text[64];
     snprintf(lr_text, sizeof lr_text, "%.17g", lr);
-    assert_int_equal(run("train --lr %s --steps %d --json --logdir %s/plain", lr_text, STEPS, tmp), 0);
-    snprintf(logdir, sizeof logdir, "%s/plain", tmp);
+    assert_int_equal(run("train --lr %s --steps %d --json --logdir %s/plain", lr_text, STEPS, test_tmp), 0);
+    snprintf(logdir, sizeof logdir, "%s/plain", test_tmp);
     read_series(logdir, "train/loss", plain, STEPS);
     for (int i = 0; i < STEPS; i++)
         assert_true(with_auto[i] == plain[i]);
     /* the range test is in the run's logdir */
     lrs_reader *rd;
-    snprintf(logdir, sizeof logdir, "%s/auto", tmp);
+    snprintf(logdir, sizeof logdir, "%s/auto", test_tmp);
     assert_non_null(lrs_run_find(only_run(&rd, logdir), "find/smoothed_loss"));
     lrs_reader_close(rd);
 }
@@ -313,11 +293,11 @@ static void lr_auto_sets_onecycle_max(void **state)
 {
     (void)state;
     enum { STEPS = 10 };
-    assert_int_equal(run("train --lr auto --schedule onecycle --steps %d --json --logdir %s/oc", STEPS, tmp),
+    assert_int_equal(run("train --lr auto --schedule onecycle --steps %d --json --logdir %s/oc", STEPS, test_tmp),
                      0);
     double lr = auto_lr(), seen[STEPS], peak = 0;
     char logdir[300];
-    snprintf(logdir, sizeof logdir, "%s/oc", tmp);
+    snprintf(logdir, sizeof logdir, "%s/oc", test_tmp);
     read_series(logdir, "train/lr", seen, STEPS);
     for (int i = 0; i < STEPS; i++)
         peak = fmax(peak, seen[i]);
@@ -370,15 +350,15 @@ static void suggest_picks_the_reported_method(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(json_matches_lrs_find_suggest_on_its_curve, setup, teardown),
-        cmocka_unit_test_setup_teardown(linear_sweep_without_verification, setup, teardown),
-        cmocka_unit_test_setup_teardown(huge_end_stops_early_on_divergence, setup, teardown),
-        cmocka_unit_test_setup_teardown(logdir_has_the_find_tags_image_and_svg, setup, teardown),
-        cmocka_unit_test_setup_teardown(lr_auto_trains_from_the_initial_state, setup, teardown),
-        cmocka_unit_test_setup_teardown(lr_auto_sets_onecycle_max, setup, teardown),
-        cmocka_unit_test_setup_teardown(bad_flags_exit_2_with_one_line_naming_the_flag, setup, teardown),
-        cmocka_unit_test_setup_teardown(flat_curve_exits_1_saying_what_to_try, setup, teardown),
-        cmocka_unit_test_setup_teardown(suggest_picks_the_reported_method, setup, teardown),
+        cmocka_unit_test_setup_teardown(json_matches_lrs_find_suggest_on_its_curve, test_tmp_setup, test_tmp_teardown),
+        cmocka_unit_test_setup_teardown(linear_sweep_without_verification, test_tmp_setup, test_tmp_teardown),
+        cmocka_unit_test_setup_teardown(huge_end_stops_early_on_divergence, test_tmp_setup, test_tmp_teardown),
+        cmocka_unit_test_setup_teardown(logdir_has_the_find_tags_image_and_svg, test_tmp_setup, test_tmp_teardown),
+        cmocka_unit_test_setup_teardown(lr_auto_trains_from_the_initial_state, test_tmp_setup, test_tmp_teardown),
+        cmocka_unit_test_setup_teardown(lr_auto_sets_onecycle_max, test_tmp_setup, test_tmp_teardown),
+        cmocka_unit_test_setup_teardown(bad_flags_exit_2_with_one_line_naming_the_flag, test_tmp_setup, test_tmp_teardown),
+        cmocka_unit_test_setup_teardown(flat_curve_exits_1_saying_what_to_try, test_tmp_setup, test_tmp_teardown),
+        cmocka_unit_test_setup_teardown(suggest_picks_the_reported_method, test_tmp_setup, test_tmp_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

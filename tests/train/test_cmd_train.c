@@ -13,20 +13,8 @@
 #include "run_cli.h"
 #include "testutil.h"
 
-static char tmp[256];
 static char out[65536], err[4096];
 
-static int setup(void **state)
-{
-    (void)state;
-    return test_tmpdir(tmp, sizeof tmp) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return test_rmtree(tmp) == 0 ? 0 : -1;
-}
 
 /* Runs `lrscope train ARGS` (one OpenBLAS thread) and returns its exit status. */
 static int train(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -38,15 +26,7 @@ static int train(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(args + n, sizeof args - (size_t)n, fmt, ap);
     va_end(ap);
-    return run_lrscope(tmp, args, out, sizeof out, err, sizeof err);
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
+    return run_lrscope(test_tmp, args, out, sizeof out, err, sizeof err);
 }
 
 static double number(const cJSON *obj, const char *key)
@@ -60,7 +40,7 @@ static double number(const cJSON *obj, const char *key)
 static void json_lines_have_the_documented_shape(void **state)
 {
     (void)state;
-    assert_int_equal(train("--steps 40 --eval-every 16 --json --logdir '%s/json'", tmp), 0);
+    assert_int_equal(train("--steps 40 --eval-every 16 --json --logdir '%s/json'", test_tmp), 0);
     assert_string_equal(err, ""); /* --json: nothing but JSON, and no progress when piped */
     /* Evaluations after steps 16 and 32 (an epoch is 32 steps) and the last, 40. */
     const int eval_steps[] = {15, 31, 39}, eval_epochs[] = {1, 1, 2};
@@ -87,7 +67,7 @@ static void json_lines_have_the_documented_shape(void **state)
     assert_true(number(done, "train_loss") > 0 && number(done, "seconds") > 0 &&
                 number(done, "samples_per_sec") > 0);
     char logdir[300];
-    snprintf(logdir, sizeof logdir, "%s/json", tmp);
+    snprintf(logdir, sizeof logdir, "%s/json", test_tmp);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(done, "logdir")->valuestring, logdir);
     cJSON_Delete(done);
     assert_null(strtok(NULL, "\n"));
@@ -118,7 +98,7 @@ static void bad_flags_exit_2_with_one_line_naming_the_flag(void **state)
 static void nan_loss_exits_3_naming_the_step(void **state)
 {
     (void)state;
-    assert_int_equal(train("--lr 1e12 --steps 10 --logdir '%s/nan'", tmp), 3);
+    assert_int_equal(train("--lr 1e12 --steps 10 --logdir '%s/nan'", test_tmp), 3);
     assert_non_null(strstr(err, "lrscope: train: step 2: the training loss is NaN"));
 }
 
@@ -140,17 +120,17 @@ static unsigned char *slurp(const char *path, size_t *n)
 static void resumed_run_writes_the_same_checkpoint_as_a_straight_one(void **state)
 {
     (void)state;
-    assert_int_equal(train("--steps 40 --schedule cosine --checkpoint '%s/a.ckpt' --logdir '%s/a'", tmp, tmp), 0);
+    assert_int_equal(train("--steps 40 --schedule cosine --checkpoint '%s/a.ckpt' --logdir '%s/a'", test_tmp, test_tmp), 0);
     /* A run stopped after step 15 (its checkpoint is what a kill after step 15 leaves),
      * resumed to 40. */
-    assert_int_equal(train("--steps 15 --schedule cosine:T=40 --checkpoint '%s/c.ckpt' --logdir '%s/c'", tmp, tmp), 0);
+    assert_int_equal(train("--steps 15 --schedule cosine:T=40 --checkpoint '%s/c.ckpt' --logdir '%s/c'", test_tmp, test_tmp), 0);
     assert_int_equal(train("--steps 40 --schedule cosine --resume '%s/c.ckpt' --checkpoint '%s/c.ckpt' "
-                           "--logdir '%s/c'", tmp, tmp, tmp), 0);
+                           "--logdir '%s/c'", test_tmp, test_tmp, test_tmp), 0);
     char path[300];
     size_t na, nc;
-    snprintf(path, sizeof path, "%s/a.ckpt", tmp);
+    snprintf(path, sizeof path, "%s/a.ckpt", test_tmp);
     unsigned char *a = slurp(path, &na);
-    snprintf(path, sizeof path, "%s/c.ckpt", tmp);
+    snprintf(path, sizeof path, "%s/c.ckpt", test_tmp);
     unsigned char *c = slurp(path, &nc);
     assert_true(na > 1600000); /* 203,530 parameters and their momentum, float32 */
     assert_int_equal(na, nc);
@@ -163,9 +143,9 @@ static void damaged_or_foreign_checkpoint_is_refused(void **state)
 {
     (void)state;
     char path[300];
-    snprintf(path, sizeof path, "%s/d.ckpt", tmp);
-    assert_int_equal(train("--steps 3 --checkpoint '%s' --logdir '%s/d'", path, tmp), 0);
-    assert_int_equal(train("--steps 6 --model mlp:64 --resume '%s' --logdir '%s/d'", path, tmp), 1);
+    snprintf(path, sizeof path, "%s/d.ckpt", test_tmp);
+    assert_int_equal(train("--steps 3 --checkpoint '%s' --logdir '%s/d'", path, test_tmp), 0);
+    assert_int_equal(train("--steps 6 --model mlp:64 --resume '%s' --logdir '%s/d'", path, test_tmp), 1);
     assert_non_null(strstr(err, "checkpoint of model mlp:256, but this run's model is mlp:64"));
     assert_int_equal(count_lines(err), 1);
     size_t n;
@@ -174,7 +154,7 @@ static void damaged_or_foreign_checkpoint_is_refused(void **state)
     FILE *f = fopen(path, "wb");
     fwrite(bytes, 1, n, f);
     fclose(f);
-    assert_int_equal(train("--steps 6 --resume '%s' --logdir '%s/d'", path, tmp), 1);
+    assert_int_equal(train("--steps 6 --resume '%s' --logdir '%s/d'", path, test_tmp), 1);
     assert_non_null(strstr(err, "damaged checkpoint (CRC mismatch)"));
     assert_int_equal(count_lines(err), 1);
     free(bytes);
@@ -184,7 +164,7 @@ static void missing_fashion_mnist_names_the_package(void **state)
 {
     (void)state;
     char none[300];
-    snprintf(none, sizeof none, "%s/no-such-folder", tmp);
+    snprintf(none, sizeof none, "%s/no-such-folder", test_tmp);
     setenv("LRSCOPE_DATA", none, 1);
     int rc = train("--data fashion-mnist --steps 1");
     unsetenv("LRSCOPE_DATA");
@@ -204,5 +184,5 @@ int main(void)
         cmocka_unit_test(damaged_or_foreign_checkpoint_is_refused),
         cmocka_unit_test(missing_fashion_mnist_names_the_package),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_tmp_setup, test_tmp_teardown);
 }

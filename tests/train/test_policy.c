@@ -300,14 +300,6 @@ static void policy_names_parse_and_bad_ones_are_named(void **state)
     assert_string_equal(lrs_errmsg(), "expected off, warn, stop, reduce, rollback or adapt, got 'rolback'");
 }
 
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
 /* Through the binary: a bad --on-sign value or bound is one line and exit 2; stop exits 3
  * naming the sign; rollback exits 0 with the action on stderr. */
 static void on_sign_flags_through_the_binary(void **state)

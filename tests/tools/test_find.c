@@ -338,6 +338,29 @@ static void flat_curve_exits_1_saying_what_to_try(void **state)
     assert_non_null(strstr(out, "no suggestion"));
 }
 
+/* Features that are all zero: the model can learn nothing but the class priors, which are
+ * balanced, so the loss never falls. train --lr auto stops (exit 1, one line saying what
+ * to do) unless --lr-fallback gives the LR to use. */
+static void lr_auto_without_an_answer_stops_or_falls_back(void **state)
+{
+    (void)state;
+    char csv[300];
+    snprintf(csv, sizeof csv, "%s/zeros.csv", test_tmp);
+    FILE *f = fopen(csv, "w");
+    assert_non_null(f);
+    fputs("label,a,b,c\n", f);
+    for (int i = 0; i < 400; i++) fprintf(f, "%d,0,0,0\n", i % 4);
+    fclose(f);
+    assert_int_equal(run("train --data %s --lr auto --steps 5 --logdir %s/z1", csv, test_tmp), 1);
+    assert_non_null(strstr(err, "--lr auto: no reliable answer"));
+    assert_non_null(strstr(err, "--lr-fallback"));
+    assert_int_equal(count_lines(err), 1);
+    assert_int_equal(run("train --data %s --lr auto --lr-fallback 0.01 --steps 5 --json --logdir %s/z2", csv,
+                         test_tmp), 0);
+    assert_non_null(strstr(err, "training with --lr-fallback 0.01"));
+    assert_non_null(strstr(out, "\"event\":\"done\""));
+}
+
 static void suggest_picks_the_reported_method(void **state)
 {
     (void)state;
@@ -359,6 +382,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_flags_exit_2_with_one_line_naming_the_flag, test_tmp_setup, test_tmp_teardown),
         cmocka_unit_test_setup_teardown(flat_curve_exits_1_saying_what_to_try, test_tmp_setup, test_tmp_teardown),
         cmocka_unit_test_setup_teardown(suggest_picks_the_reported_method, test_tmp_setup, test_tmp_teardown),
+        cmocka_unit_test_setup_teardown(lr_auto_without_an_answer_stops_or_falls_back, test_tmp_setup,
+                                        test_tmp_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

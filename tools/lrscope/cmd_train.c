@@ -267,17 +267,27 @@ static int on_epoch(void *ctx, lrs_trainer *t, const lrs_epoch_info *e)
     return LRS_OK;
 }
 
-static void print_done(const train_args *a, lrs_trainer *t)
+/* "0.8390", or "-" when there was nothing to measure it on (no held-out or test set). */
+static const char *metric_text(char *buf, double v)
+{
+    if (isnan(v)) return "-";
+    snprintf(buf, 32, "%.4f", v);
+    return buf;
+}
+
+static void print_done(const train_args *a, lrs_trainer *t, lrs_dataset *ds)
 {
     lrs_train_result r;
     lrs_trainer_result(t, &r);
     double test_loss = NAN, test_accuracy = NAN;
-    lrs_trainer_evaluate(t, LRS_SPLIT_TEST, &test_loss, &test_accuracy);
+    if (lrs_dataset_split(ds, LRS_SPLIT_TEST).n > 0)
+        lrs_trainer_evaluate(t, LRS_SPLIT_TEST, &test_loss, &test_accuracy);
     if (!a->json) {
-        printf("done: %" PRId64 " steps, %.2f epochs, train loss %.4f, val loss %.4f, val accuracy %.4f, "
-               "test accuracy %.4f, %.1f s, %.0f samples/s, logdir %s\n",
-               r.steps, r.epochs, r.train_loss, r.val_loss, r.val_accuracy, test_accuracy, r.seconds,
-               r.samples_per_sec, a->cfg.logdir);
+        char vl[32], va[32], ta[32];
+        printf("done: %" PRId64 " steps, %.2f epochs, train loss %.4f, val loss %s, val accuracy %s, "
+               "test accuracy %s, %.1f s, %.0f samples/s, logdir %s\n",
+               r.steps, r.epochs, r.train_loss, metric_text(vl, r.val_loss), metric_text(va, r.val_accuracy),
+               metric_text(ta, test_accuracy), r.seconds, r.samples_per_sec, a->cfg.logdir);
         return;
     }
     const char *keys[] = {"epochs", "train_loss", "val_loss", "val_accuracy", "test_accuracy", "seconds",
@@ -323,7 +333,7 @@ static int train(const train_args *a, sign_args *sign, lrs_dataset *ds)
     else if (rc != LRS_OK)
         status = cli_error(CLI_FAILED, "train: %s", lrs_errmsg());
     else
-        print_done(a, t);
+        print_done(a, t, ds);
     lrs_trainer_free(t);
     return status;
 }

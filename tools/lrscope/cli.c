@@ -69,6 +69,28 @@ const char *cli_flag_value(const char *cmd, int argc, char **argv, int *i, const
     return argv[++*i];
 }
 
+int cli_parse_flag_table(const char *cmd, const cli_flag *flags, size_t n, int argc, char **argv,
+                         int *i, const cli_flag **matched)
+{
+    for (size_t k = 0; k < n; k++) {
+        const cli_flag *f = &flags[k];
+        if (!cli_is_flag(argv[*i], f->name))
+            continue;
+        if (matched)
+            *matched = f;
+        const char *value = cli_flag_value(cmd, argc, argv, i, f->name);
+        if (!value)
+            return CLI_USAGE;
+        if (f->type == CLI_TEXT) {
+            *(const char **)f->out = value;
+            return 0;
+        }
+        return f->type == CLI_NUMBER ? cli_parse_double(f->name, value, f->out)
+                                     : cli_parse_int64(f->name, value, f->min, f->max, f->out);
+    }
+    return 1;
+}
+
 void json_string(FILE *f, const char *s)
 {
     fputc('"', f);

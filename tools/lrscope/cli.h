@@ -25,6 +25,23 @@ int cli_parse_int64(const char *flag, const char *text, int64_t min, int64_t max
 int cli_is_flag(const char *arg, const char *name);
 const char *cli_flag_value(const char *cmd, int argc, char **argv, int *i, const char *name);
 
+/* A table of flags with typed values: CLI_TEXT stores the argument's pointer in a
+ * const char *, CLI_NUMBER parses a finite double, CLI_WHOLE an int64_t in [min, max]. */
+typedef enum { CLI_TEXT, CLI_NUMBER, CLI_WHOLE } cli_flag_type;
+
+typedef struct cli_flag {
+    cli_flag_type type;
+    const char *name;
+    void *out;
+    int64_t min, max;
+} cli_flag;
+
+/* When argv[*i] is one of the n flags: parses its value into the flag's out (advancing *i
+ * past a separate value), sets *matched (may be NULL) and returns 0, or CLI_USAGE after
+ * printing why. Returns 1 when argv[*i] is none of them. */
+int cli_parse_flag_table(const char *cmd, const cli_flag *flags, size_t n, int argc, char **argv,
+                         int *i, const cli_flag **matched);
+
 /* JSON output. Non-finite numbers become the strings "NaN", "Infinity", "-Infinity". */
 void json_string(FILE *f, const char *s);
 void json_double(FILE *f, double v); /* shortest text that reads back as the same double */

@@ -76,46 +76,37 @@ static void print_sign(void *ctx, const lrs_sign *s, lrs_policy_act act, const c
             lrs_severity_name(s->severity), lrs_sign_kind_name(s->kind), s->tag, s->message, done);
 }
 
-typedef struct {
-    int flag_kind; /* 0 string, 1 double, 2 int64 */
-    const char *name;
-    void *out;
-    int64_t min, max;
-} flag_spec;
-
 int train_parse_flag(const char *cmd, train_args *a, int argc, char **argv, int *i)
 {
     int64_t epochs = a->cfg.epochs, batch = a->cfg.batch, seed = (int64_t)a->cfg.seed,
             threads = a->cfg.threads;
-    const flag_spec flags[] = {
-        {0, "--data", &a->data, 0, 0},               {0, "--model", &a->cfg.model, 0, 0},
-        {0, "--optimizer", &a->cfg.optimizer, 0, 0}, {0, "--schedule", &a->cfg.schedule, 0, 0},
-        {0, "--logdir", &a->cfg.logdir, 0, 0},       {0, "--checkpoint", &a->cfg.checkpoint, 0, 0},
-        {0, "--resume", &a->resume, 0, 0},           {1, "--lr", &a->cfg.lr, 0, 0},
-        {1, "--clip-norm", &a->cfg.clip_norm, 0, 0}, {1, "--val-split", &a->val_split, 0, 0},
-        {2, "--epochs", &epochs, 1, 1000000},        {2, "--steps", &a->cfg.steps, 1, INT64_C(1) << 40},
-        {2, "--batch", &batch, 1, 65536},            {2, "--seed", &seed, 0, INT64_MAX},
-        {2, "--threads", &threads, 1, 1024},         {2, "--eval-every", &a->cfg.eval_every, 1, INT64_C(1) << 40},
-        {2, "--checkpoint-every", &a->cfg.checkpoint_every, 1, INT64_C(1) << 40},
+    const cli_flag flags[] = {
+        {CLI_TEXT, "--data", &a->data, 0, 0},
+        {CLI_TEXT, "--model", &a->cfg.model, 0, 0},
+        {CLI_TEXT, "--optimizer", &a->cfg.optimizer, 0, 0},
+        {CLI_TEXT, "--schedule", &a->cfg.schedule, 0, 0},
+        {CLI_TEXT, "--logdir", &a->cfg.logdir, 0, 0},
+        {CLI_TEXT, "--checkpoint", &a->cfg.checkpoint, 0, 0},
+        {CLI_TEXT, "--resume", &a->resume, 0, 0},
+        {CLI_NUMBER, "--lr", &a->cfg.lr, 0, 0},
+        {CLI_NUMBER, "--clip-norm", &a->cfg.clip_norm, 0, 0},
+        {CLI_NUMBER, "--val-split", &a->val_split, 0, 0},
+        {CLI_WHOLE, "--epochs", &epochs, 1, 1000000},
+        {CLI_WHOLE, "--steps", &a->cfg.steps, 1, INT64_C(1) << 40},
+        {CLI_WHOLE, "--batch", &batch, 1, 65536},
+        {CLI_WHOLE, "--seed", &seed, 0, INT64_MAX},
+        {CLI_WHOLE, "--threads", &threads, 1, 1024},
+        {CLI_WHOLE, "--eval-every", &a->cfg.eval_every, 1, INT64_C(1) << 40},
+        {CLI_WHOLE, "--checkpoint-every", &a->cfg.checkpoint_every, 1, INT64_C(1) << 40},
     };
-    for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
-        const flag_spec *f = &flags[k];
-        if (!cli_is_flag(argv[*i], f->name))
-            continue;
-        const char *value = cli_flag_value(cmd, argc, argv, i, f->name);
-        int rc = value ? 0 : CLI_USAGE;
-        if (rc == 0 && f->flag_kind == 0)
-            *(const char **)f->out = value;
-        else if (rc == 0 && f->flag_kind == 1)
-            rc = cli_parse_double(f->name, value, f->out);
-        else if (rc == 0)
-            rc = cli_parse_int64(f->name, value, f->min, f->max, f->out);
-        a->cfg.epochs = epochs, a->cfg.batch = (int)batch, a->cfg.seed = (uint64_t)seed;
-        a->cfg.threads = (int)threads;
-        a->epochs_given |= !strcmp(f->name, "--epochs");
-        return rc;
-    }
-    return 1;
+    const cli_flag *f = NULL;
+    int rc = cli_parse_flag_table(cmd, flags, sizeof flags / sizeof flags[0], argc, argv, i, &f);
+    if (rc == 1)
+        return 1;
+    a->cfg.epochs = epochs, a->cfg.batch = (int)batch, a->cfg.seed = (uint64_t)seed;
+    a->cfg.threads = (int)threads;
+    a->epochs_given |= !strcmp(f->name, "--epochs");
+    return rc;
 }
 
 int train_check_specs(const lrs_train_config *c)

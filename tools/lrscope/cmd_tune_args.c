@@ -42,13 +42,6 @@ static int parse_strategy(const char *text, lrs_tune_options *o)
     return 0;
 }
 
-typedef struct {
-    int kind; /* 0 string, 1 double, 2 int64 */
-    const char *name;
-    void *out;
-    int64_t min, max;
-} flag_spec;
-
 static int parse_flag(tune_args *a, int argc, char **argv, int *i)
 {
     int sign_rc = train_parse_sign_flag("tune", &a->policy, argc, argv, i);
@@ -58,43 +51,44 @@ static int parse_flag(tune_args *a, int argc, char **argv, int *i)
             startup = a->opt.n_startup, batch = a->cfg.batch, train_seed = (int64_t)a->cfg.seed,
             threads = a->cfg.threads;
     const char *strategy = NULL;
-    const flag_spec flags[] = {
-        {0, "--space", &a->space, 0, 0},           {0, "--study", &a->study, 0, 0},
-        {0, "--strategy", &strategy, 0, 0},        {1, "--budget", &a->opt.budget, 0, 0},
-        {1, "--epochs", &a->opt.max_epochs, 0, 0}, {1, "--eta", &a->opt.eta, 0, 0},
-        {1, "--grace", &a->opt.grace, 0, 0},       {2, "--trials", &trials, 1, 1000000},
-        {1, "--mpi-timeout", &a->mpi_timeout, 0, 0},
-        {2, "--parallel", &parallel, 1, 64},       {2, "--seed", &seed, 0, INT64_MAX},
-        {2, "--grid-points", &points, 1, 1000},    {2, "--startup", &startup, 0, 1000000},
-        {0, "--data", &a->data, 0, 0},             {0, "--model", &a->cfg.model, 0, 0},
-        {0, "--optimizer", &a->cfg.optimizer, 0, 0}, {0, "--schedule", &a->cfg.schedule, 0, 0},
-        {1, "--lr", &a->cfg.lr, 0, 0},             {1, "--clip-norm", &a->cfg.clip_norm, 0, 0},
-        {1, "--val-split", &a->val_split, 0, 0},   {2, "--batch", &batch, 1, 65536},
-        {2, "--train-seed", &train_seed, 0, INT64_MAX}, {2, "--threads", &threads, 1, 1024},
+    const cli_flag flags[] = {
+        {CLI_TEXT, "--space", &a->space, 0, 0},
+        {CLI_TEXT, "--study", &a->study, 0, 0},
+        {CLI_TEXT, "--strategy", &strategy, 0, 0},
+        {CLI_NUMBER, "--budget", &a->opt.budget, 0, 0},
+        {CLI_NUMBER, "--epochs", &a->opt.max_epochs, 0, 0},
+        {CLI_NUMBER, "--eta", &a->opt.eta, 0, 0},
+        {CLI_NUMBER, "--grace", &a->opt.grace, 0, 0},
+        {CLI_WHOLE, "--trials", &trials, 1, 1000000},
+        {CLI_NUMBER, "--mpi-timeout", &a->mpi_timeout, 0, 0},
+        {CLI_WHOLE, "--parallel", &parallel, 1, 64},
+        {CLI_WHOLE, "--seed", &seed, 0, INT64_MAX},
+        {CLI_WHOLE, "--grid-points", &points, 1, 1000},
+        {CLI_WHOLE, "--startup", &startup, 0, 1000000},
+        {CLI_TEXT, "--data", &a->data, 0, 0},
+        {CLI_TEXT, "--model", &a->cfg.model, 0, 0},
+        {CLI_TEXT, "--optimizer", &a->cfg.optimizer, 0, 0},
+        {CLI_TEXT, "--schedule", &a->cfg.schedule, 0, 0},
+        {CLI_NUMBER, "--lr", &a->cfg.lr, 0, 0},
+        {CLI_NUMBER, "--clip-norm", &a->cfg.clip_norm, 0, 0},
+        {CLI_NUMBER, "--val-split", &a->val_split, 0, 0},
+        {CLI_WHOLE, "--batch", &batch, 1, 65536},
+        {CLI_WHOLE, "--train-seed", &train_seed, 0, INT64_MAX},
+        {CLI_WHOLE, "--threads", &threads, 1, 1024},
     };
-    for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
-        const flag_spec *f = &flags[k];
-        if (!cli_is_flag(argv[*i], f->name))
-            continue;
-        const char *value = cli_flag_value("tune", argc, argv, i, f->name);
-        int rc = value ? 0 : CLI_USAGE;
-        if (rc == 0 && f->kind == 0)
-            *(const char **)f->out = value;
-        else if (rc == 0 && f->kind == 1)
-            rc = cli_parse_double(f->name, value, f->out);
-        else if (rc == 0)
-            rc = cli_parse_int64(f->name, value, f->min, f->max, f->out);
-        a->opt.trials = (int)trials, a->parallel = (int)parallel, a->opt.seed = (uint64_t)seed;
-        a->opt.grid_points = (int)points, a->opt.n_startup = (int)startup, a->cfg.batch = (int)batch;
-        a->cfg.seed = (uint64_t)train_seed, a->cfg.threads = (int)threads;
-        a->threads_given |= !strcmp(f->name, "--threads");
-        a->trials_given |= !strcmp(f->name, "--trials");
-        a->budget_given |= !strcmp(f->name, "--budget");
-        if (rc == 0 && strategy)
-            rc = parse_strategy(strategy, &a->opt);
-        return rc;
-    }
-    return cli_error(CLI_USAGE, "tune: unknown flag '%s' (see --help)", argv[*i]);
+    const cli_flag *f = NULL;
+    int rc = cli_parse_flag_table("tune", flags, sizeof flags / sizeof flags[0], argc, argv, i, &f);
+    if (rc == 1)
+        return cli_error(CLI_USAGE, "tune: unknown flag '%s' (see --help)", argv[*i]);
+    a->opt.trials = (int)trials, a->parallel = (int)parallel, a->opt.seed = (uint64_t)seed;
+    a->opt.grid_points = (int)points, a->opt.n_startup = (int)startup, a->cfg.batch = (int)batch;
+    a->cfg.seed = (uint64_t)train_seed, a->cfg.threads = (int)threads;
+    a->threads_given |= !strcmp(f->name, "--threads");
+    a->trials_given |= !strcmp(f->name, "--trials");
+    a->budget_given |= !strcmp(f->name, "--budget");
+    if (rc == 0 && strategy)
+        rc = parse_strategy(strategy, &a->opt);
+    return rc;
 }
 
 static int check_args(tune_args *a)

@@ -15,25 +15,9 @@
 
 #include "run_cli.h"
 #include "testutil.h"
+#include "sample_fixture.h"
 #include "train.h"
 
-static lrs_dataset *sample;
-static char tmp[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    if (lrs_dataset_open(&sample, "sample", NULL) != LRS_OK || !test_tmpdir(tmp, sizeof tmp))
-        return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    lrs_dataset_close(sample);
-    return test_rmtree(tmp) == 0 ? 0 : -1;
-}
 
 typedef struct {
     int seen[8];          /* signs per kind, through on_sign */
@@ -59,11 +43,11 @@ typedef struct {
     char logdir[300];
 } watched;
 
-/* Trains `optimizer` at lr for epochs under policy into tmp/name. */
+/* Trains `optimizer` at lr for epochs under policy into test_tmp/name. */
 static void run_watched(watched *w, const char *name, const char *optimizer, double lr, int epochs,
                         lrs_policy_config *pc, sign_count *count)
 {
-    snprintf(w->logdir, sizeof w->logdir, "%s/%s", tmp, name);
+    snprintf(w->logdir, sizeof w->logdir, "%s/%s", test_tmp, name);
     lrs_train_config cfg;
     lrs_train_config_init(&cfg);
     cfg.optimizer = optimizer;
@@ -316,16 +300,16 @@ static void on_sign_flags_through_the_binary(void **state)
     };
     char args[600];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        snprintf(args, sizeof args, "train --threads 1 --logdir '%s/bad' %s", tmp, bad[i].args);
-        int rc = run_lrscope(tmp, args, out, sizeof out, err, sizeof err);
+        snprintf(args, sizeof args, "train --threads 1 --logdir '%s/bad' %s", test_tmp, bad[i].args);
+        int rc = run_lrscope(test_tmp, args, out, sizeof out, err, sizeof err);
         if (rc != 2 || strncmp(err, bad[i].says, strlen(bad[i].says)) || count_lines(err) != 1)
             fail_msg("'%s': exit %d, stderr '%s'", bad[i].args, rc, err);
     }
-    snprintf(args, sizeof args, "train --threads 1 --lr 1 --steps 40 --on-sign stop --logdir '%s/cli-stop'", tmp);
-    assert_int_equal(run_lrscope(tmp, args, out, sizeof out, err, sizeof err), 3);
+    snprintf(args, sizeof args, "train --threads 1 --lr 1 --steps 40 --on-sign stop --logdir '%s/cli-stop'", test_tmp);
+    assert_int_equal(run_lrscope(test_tmp, args, out, sizeof out, err, sizeof err), 3);
     assert_non_null(strstr(err, "lrscope: train: policy stop stopped the run at step 6 on divergence"));
-    snprintf(args, sizeof args, "train --threads 1 --lr 1 --steps 40 --on-sign rollback --logdir '%s/cli-rb'", tmp);
-    assert_int_equal(run_lrscope(tmp, args, out, sizeof out, err, sizeof err), 0);
+    snprintf(args, sizeof args, "train --threads 1 --lr 1 --steps 40 --on-sign rollback --logdir '%s/cli-rb'", test_tmp);
+    assert_int_equal(run_lrscope(test_tmp, args, out, sizeof out, err, sizeof err), 0);
     assert_non_null(strstr(err, "critical divergence on train/loss"));
     assert_non_null(strstr(err, "rolled back to step 0 (rollback 1 of 5) and reduced the LR x0.1: 1 -> 0.1"));
 }
@@ -342,5 +326,5 @@ int main(void)
         cmocka_unit_test(policy_names_parse_and_bad_ones_are_named),
         cmocka_unit_test(on_sign_flags_through_the_binary),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, sample_setup, sample_teardown);
 }

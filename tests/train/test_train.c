@@ -12,29 +12,13 @@
 #include <cmocka.h>
 
 #include "testutil.h"
+#include "sample_fixture.h"
 #include "train.h"
 
-static lrs_dataset *sample;
-static char tmp[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    if (lrs_dataset_open(&sample, "sample", NULL) != LRS_OK || !test_tmpdir(tmp, sizeof tmp))
-        return -1;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    lrs_dataset_close(sample);
-    return test_rmtree(tmp) == 0 ? 0 : -1;
-}
 
 static const char *tmp_path(char *buf, size_t n, const char *name)
 {
-    snprintf(buf, n, "%s/%s", tmp, name);
+    snprintf(buf, n, "%s/%s", test_tmp, name);
     return buf;
 }
 
@@ -342,5 +326,5 @@ int main(void)
         cmocka_unit_test(hooks_change_the_lr_and_stop_the_run),
         cmocka_unit_test(checkpoint_of_another_run_or_damaged_is_refused),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, sample_setup, sample_teardown);
 }

@@ -1,6 +1,6 @@
 /* Data set handles: name resolution, the one allocation, splits and the batch gather. */
 #include "dataset_internal.h"
-#include "rng.h"
+#include "torch_rng.h"
 #include "status_internal.h"
 
 #include <errno.h>
@@ -135,7 +135,9 @@ void lrs_split_gather(const lrs_split *s, const int32_t *idx, int count, float *
     }
 }
 
-/* Train rows not chosen keep their order; the chosen ones follow in permutation order. */
+/* As torch.utils.data.random_split(train, [n - n_val, n_val],
+ * generator=torch.Generator().manual_seed(seed)): one permutation, its head the training
+ * rows and its tail the validation rows, both in permutation order. */
 int lrs_dataset_val_split(lrs_dataset *ds, double fraction, uint64_t seed)
 {
     if (!(fraction >= 0 && fraction < 1))
@@ -146,24 +148,17 @@ int lrs_dataset_val_split(lrs_dataset *ds, double fraction, uint64_t seed)
     if (n_val == 0) return LRS_OK;
     if (n_val >= n)
         return lrs_fail(LRS_ERR_ARG, "val_split %g leaves no training examples out of %d", fraction, n);
-    lrs_shuffler *sh;
-    int rc = lrs_shuffler_create(&sh, n, seed);
-    if (rc) return rc;
-    const int32_t *perm = lrs_shuffler_epoch(sh, UINT64_MAX);
-    int32_t *order = malloc((size_t)n * sizeof *order);
-    char *chosen = calloc((size_t)n, 1);
+    int32_t *perm = malloc((size_t)n * sizeof *perm);
     void *old_block = ds->block;
     lrs_split all = lrs_dataset_split(ds, LRS_SPLIT_TRAIN);
     all.n = n + ds->n_test;
     ds->block = NULL;
-    rc = order && chosen ? lrs_dataset_alloc(ds, all.n, ds->features)
-                         : lrs_fail(LRS_ERR_NOMEM, "val_split: out of memory");
+    int rc = perm ? lrs_dataset_alloc(ds, all.n, ds->features) : lrs_fail(LRS_ERR_NOMEM, "val_split: out of memory");
     if (rc == LRS_OK) {
-        int k = 0;
-        for (int i = 0; i < n_val; i++) chosen[perm[i]] = 1;
-        for (int i = 0; i < n; i++) if (!chosen[i]) order[k++] = i;
-        memcpy(order + k, perm, (size_t)n_val * sizeof *order);
-        lrs_split_gather(&all, order, n, ds->x, ds->y);
+        lrs_torch_rng g;
+        lrs_torch_rng_seed(&g, seed);
+        lrs_torch_rng_randperm(&g, perm, n);
+        lrs_split_gather(&all, perm, n, ds->x, ds->y);
         size_t f = (size_t)ds->features, nt = (size_t)ds->n_test;
         memcpy(ds->x + (size_t)n * f, all.x + (size_t)n * f, nt * f * sizeof(float));
         memcpy(ds->y + n, all.y + n, nt * sizeof(int32_t));
@@ -176,8 +171,6 @@ int lrs_dataset_val_split(lrs_dataset *ds, double fraction, uint64_t seed)
         ds->x = old_block;
         ds->y = (int32_t *)(ds->x + (size_t)all.n * ds->features);
     }
-    free(order);
-    free(chosen);
-    lrs_shuffler_free(sh);
+    free(perm);
     return rc;
 }

@@ -6,7 +6,7 @@
  *   if (lrs_dataset_open(&ds, "sample", NULL) != LRS_OK) { puts(lrs_errmsg()); ... }
  *   lrs_dataset_val_split(ds, 0.1, seed);             // optional: carve validation off train
  *   lrs_split train = lrs_dataset_split(ds, LRS_SPLIT_TRAIN);
- *   lrs_shuffler *sh; lrs_shuffler_create(&sh, train.n, seed);
+ *   lrs_shuffler *sh; lrs_shuffler_create(&sh, train.n, seed, lrs_mlp_num_params(model));
  *   for (epoch...) {
  *       const int32_t *order = lrs_shuffler_epoch(sh, epoch);
  *       for (int i = 0; i < train.n; i += B)
@@ -69,19 +69,21 @@ lrs_split lrs_dataset_split(const lrs_dataset *ds, enum lrs_split_kind kind);
 
 /* Moves round(fraction * n_train) examples of the training set, chosen by a seeded
  * permutation, into the validation split (0 <= fraction < 1; once per data set: a second
- * call fails). The same (fraction, seed) always gives the same two splits. The remaining
- * training examples keep their order. */
+ * call fails): the split PyTorch's random_split(train, [n - n_val, n_val],
+ * generator=torch.Generator().manual_seed(seed)) makes, rows in its order. */
 int lrs_dataset_val_split(lrs_dataset *ds, double fraction, uint64_t seed);
 
 /* Copies rows idx[0..count) of split s into x_out [count, features] and y_out [count]
  * (y_out may be NULL). No checks: idx comes from a shuffler over s.n. */
 void lrs_split_gather(const lrs_split *s, const int32_t *idx, int count, float *x_out, int32_t *y_out);
 
-/* An epoch order over n examples: a Fisher-Yates permutation that depends only on
- * (seed, epoch), so resuming at an epoch needs nothing but its number. The index array is
- * allocated once, at create. */
+/* Epoch orders over n examples, as PyTorch's DataLoader(shuffle=True) makes them after
+ * torch.manual_seed(seed) and `skip` draws from the global generator (building a model
+ * draws one per parameter: pass lrs_mlp_num_params, or 0 when nothing was built). Epoch e's
+ * order depends only on (seed, skip, e), so resuming at an epoch needs nothing but its
+ * number. Memory is allocated once, at create. */
 typedef struct lrs_shuffler lrs_shuffler;
-int lrs_shuffler_create(lrs_shuffler **out, int n, uint64_t seed);
+int lrs_shuffler_create(lrs_shuffler **out, int n, uint64_t seed, uint64_t skip);
 /* The order for epoch `epoch` (n indices, owned by the shuffler, valid until the next call). */
 const int32_t *lrs_shuffler_epoch(lrs_shuffler *sh, uint64_t epoch);
 void lrs_shuffler_free(lrs_shuffler *sh);

@@ -1,17 +1,31 @@
-/* Epoch orders: Fisher-Yates over an index array allocated once. */
+/* Epoch orders as PyTorch's DataLoader(shuffle=True) draws them: each iter(loader) takes
+ * two 64-bit draws from the global generator, the iterator's base seed (for workers) and
+ * then RandomSampler's seed, and the order is torch.randperm from a generator seeded with
+ * the second. The global generator is kept between epochs, so the usual next-epoch call costs one
+ * randperm; any other epoch (a resume) replays the global draws from the seed. */
 #include "dataset.h"
-#include "rng.h"
 #include "status_internal.h"
+#include "torch_rng.h"
 
 #include <stdlib.h>
 
 struct lrs_shuffler {
     int n;
-    uint64_t seed;
+    uint64_t seed, skip;
+    uint64_t next_epoch;  /* the epoch the global generator is positioned for */
+    lrs_torch_rng global; /* torch's default generator */
+    lrs_torch_rng epoch;  /* the sampler's own generator, reseeded every epoch */
     int32_t *order;
 };
 
-int lrs_shuffler_create(lrs_shuffler **out, int n, uint64_t seed)
+static void rewind_global(lrs_shuffler *sh)
+{
+    lrs_torch_rng_seed(&sh->global, sh->seed);
+    lrs_torch_rng_skip(&sh->global, sh->skip);
+    sh->next_epoch = 0;
+}
+
+int lrs_shuffler_create(lrs_shuffler **out, int n, uint64_t seed, uint64_t skip)
 {
     *out = NULL;
     if (n < 0) return lrs_fail(LRS_ERR_ARG, "shuffler: %d examples (expected >= 0)", n);
@@ -24,22 +38,22 @@ int lrs_shuffler_create(lrs_shuffler **out, int n, uint64_t seed)
     }
     sh->n = n;
     sh->seed = seed;
+    sh->skip = skip;
     sh->order = order;
+    rewind_global(sh);
     *out = sh;
     return LRS_OK;
 }
 
-/* Starts from the identity each time, so an epoch's order never depends on the ones before. */
 const int32_t *lrs_shuffler_epoch(lrs_shuffler *sh, uint64_t epoch)
 {
-    lrs_rng rng = lrs_rng_seed(sh->seed, epoch);
-    for (int i = 0; i < sh->n; i++) sh->order[i] = i;
-    for (int i = sh->n - 1; i > 0; i--) {
-        int j = (int)lrs_rng_below(&rng, (uint32_t)i + 1);
-        int32_t t = sh->order[i];
-        sh->order[i] = sh->order[j];
-        sh->order[j] = t;
-    }
+    if (epoch < sh->next_epoch) rewind_global(sh);
+    lrs_torch_rng_skip(&sh->global, 4 * (epoch - sh->next_epoch) + 2); /* 2 x random64 per epoch */
+    /* int64 random_(): the 64-bit draw modulo 2^63; manual_seed keeps its low 32 bits. */
+    uint64_t sampler_seed = lrs_torch_rng_u64(&sh->global) & INT64_MAX;
+    sh->next_epoch = epoch + 1;
+    lrs_torch_rng_seed(&sh->epoch, sampler_seed);
+    lrs_torch_rng_randperm(&sh->epoch, sh->order, sh->n);
     return sh->order;
 }
 

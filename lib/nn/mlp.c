@@ -1,7 +1,7 @@
 /* The MLP model: spec parsing, the three allocations, and forward/backward over the layers. */
 #include "nn.h"
 #include "layers.h"
-#include "rng.h"
+#include "torch_rng.h"
 #include "status_internal.h"
 
 #include <cblas.h>
@@ -137,13 +137,25 @@ void lrs_mlp_free(lrs_mlp *m)
     free(m);
 }
 
+/* nn.Linear.reset_parameters: kaiming_uniform_(weight, a=sqrt(5)) then the bias uniform in
+ * +-1/sqrt(fan_in). The weight's bound is computed in double as torch.nn.init does (it is
+ * not exactly 1/sqrt(fan_in) there) and rounded to float as uniform_ rounds it. */
+static float kaiming_bound(int fan_in)
+{
+    double a = sqrt(5.0), gain = sqrt(2.0 / (1 + a * a));
+    return (float)(sqrt(3.0) * (gain / sqrt((double)fan_in)));
+}
+
 void lrs_mlp_init(lrs_mlp *m, uint64_t seed)
 {
-    lrs_rng rng = lrs_rng_seed(seed, 0);
+    lrs_torch_rng g;
+    lrs_torch_rng_seed(&g, seed);
     for (int l = 0; l < m->layers; l++) {
-        float bound = 1.0f / sqrtf((float)m->sizes[l]);
-        size_t n = (size_t)m->sizes[l + 1] * m->sizes[l] + m->sizes[l + 1]; /* w then b, contiguous */
-        for (size_t i = 0; i < n; i++) m->w[l][i] = (2.0f * lrs_rng_float(&rng) - 1.0f) * bound;
+        int in = m->sizes[l], out = m->sizes[l + 1];
+        float wb = kaiming_bound(in), bb = (float)(1.0 / sqrt((double)in));
+        float *w = m->w[l], *b = w + (size_t)out * in; /* w then b, contiguous */
+        for (size_t i = 0; i < (size_t)out * in; i++) w[i] = lrs_torch_rng_uniform(&g, -wb, wb);
+        for (int i = 0; i < out; i++) b[i] = lrs_torch_rng_uniform(&g, -bb, bb);
     }
 }
 

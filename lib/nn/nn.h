@@ -16,9 +16,10 @@
  * 1..65536, at most 16 of them.
  * Parameter layout (flat, float32): for each dense layer in order, its weight [out, in]
  * (row-major, as PyTorch's nn.Linear.weight) then its bias [out]. Gradients mirror it.
- * Initialisation as PyTorch's nn.Linear (Kaiming-uniform with a = sqrt(5)): weights and
- * biases uniform in (-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn from splitmix64 seeded with
- * `seed` (see lib/dataset/rng.h), layer by layer, weight then bias: a seed fixes them all. */
+ * Initialisation is PyTorch's, bit for bit: the parameters are those of
+ * `torch.manual_seed(seed); nn.Sequential(nn.Linear(in, H1), nn.ReLU(), ..., nn.Linear(Hk,
+ * classes))` (Kaiming-uniform with a = sqrt(5), biases uniform in +-1/sqrt(fan_in), drawn
+ * from torch's mt19937 layer by layer, weight then bias; see lib/dataset/torch_rng.h). */
 #ifndef LRSCOPE_NN_H
 #define LRSCOPE_NN_H
 
@@ -40,7 +41,7 @@ typedef struct lrs_mlp lrs_mlp;
 int lrs_mlp_create(lrs_mlp **out, const char *spec, int inputs, int classes, int max_batch, uint64_t seed);
 void lrs_mlp_free(lrs_mlp *m);
 
-/* Draws all parameters afresh from `seed` (as create does). */
+/* Draws all parameters afresh from `seed` (as create does); makes lrs_mlp_num_params draws. */
 void lrs_mlp_init(lrs_mlp *m, uint64_t seed);
 
 /* Forward pass on x [batch, inputs] with labels y [batch] (y may be NULL: no loss). Writes

@@ -112,7 +112,10 @@ static int make_parts(lrs_trainer *t)
     t->base_lr = choose_base_lr(c, t->opt);
     t->steps_per_epoch = (t->train.n + c->batch - 1) / c->batch;
     t->total_steps = c->steps > 0 ? c->steps : c->epochs * t->steps_per_epoch;
-    if ((rc = make_schedule(t)) != LRS_OK || (rc = lrs_shuffler_create(&t->shuffler, t->train.n, c->seed)))
+    if ((rc = make_schedule(t)) != LRS_OK)
+        return rc;
+    /* The shuffler's global generator has made the model's draws, as torch's has by then. */
+    if ((rc = lrs_shuffler_create(&t->shuffler, t->train.n, c->seed, lrs_mlp_num_params(t->mlp))))
         return rc;
     t->x = malloc((size_t)c->batch * (size_t)features * sizeof *t->x);
     t->y = malloc((size_t)c->batch * sizeof *t->y);

@@ -12,6 +12,7 @@
 
 #include "dataset.h"
 #include "status.h"
+#include "test_json.h"
 #include "testutil.h"
 
 /* ---- helpers: IDX and CSV files written by the tests ---- */
@@ -297,8 +298,8 @@ static void shuffler_permutes_deterministically(void **state)
     (void)state;
     enum { N = 1000 };
     lrs_shuffler *s1, *s2;
-    assert_int_equal(lrs_shuffler_create(&s1, N, 42), LRS_OK);
-    assert_int_equal(lrs_shuffler_create(&s2, N, 42), LRS_OK);
+    assert_int_equal(lrs_shuffler_create(&s1, N, 42, 0), LRS_OK);
+    assert_int_equal(lrs_shuffler_create(&s2, N, 42, 0), LRS_OK);
     int32_t e3[N], seen[N] = { 0 };
     memcpy(e3, lrs_shuffler_epoch(s1, 3), sizeof e3);
     int fixed = 0;
@@ -314,6 +315,67 @@ static void shuffler_permutes_deterministically(void **state)
     assert_memory_not_equal(lrs_shuffler_epoch(s1, 4), e3, sizeof e3);
     lrs_shuffler_free(s1);
     lrs_shuffler_free(s2);
+}
+
+/* The parameter count of an MLP with layer sizes [in, H..., classes]: the draws building it
+ * takes from torch's generator. */
+static uint64_t params_of_sizes(const cJSON *sizes)
+{
+    uint64_t n = 0;
+    for (int i = 0; i + 1 < cJSON_GetArraySize(sizes); i++) {
+        uint64_t in = (uint64_t)cJSON_GetArrayItem(sizes, i)->valueint;
+        uint64_t out = (uint64_t)cJSON_GetArrayItem(sizes, i + 1)->valueint;
+        n += out * in + out;
+    }
+    return n;
+}
+
+/* DataLoader(shuffle=True) after torch.manual_seed and building the model: the same
+ * batches, in epochs asked in order and out of order (a resume), and random_split's
+ * partition (tests/data/reference/torch_runs.json). */
+static void shuffler_and_split_are_pytorchs(void **state)
+{
+    (void)state;
+    cJSON *ref = test_load_json("reference/torch_runs.json");
+    assert_non_null(ref);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, test_json_get(ref, "shuffle")) {
+        int n = test_json_get(e, "n")->valueint;
+        lrs_shuffler *sh;
+        assert_int_equal(lrs_shuffler_create(&sh, n, (uint64_t)test_json_get(e, "seed")->valuedouble,
+                                             params_of_sizes(test_json_get(e, "sizes"))), LRS_OK);
+        const cJSON *epochs = test_json_get(e, "epochs");
+        static const int asked[] = { 0, 1, 2, 1, 0, 2 };
+        for (size_t k = 0; k < sizeof asked / sizeof asked[0]; k++) {
+            const int32_t *order = lrs_shuffler_epoch(sh, (uint64_t)asked[k]);
+            const cJSON *want;
+            int i = 0;
+            cJSON_ArrayForEach(want, cJSON_GetArrayItem(epochs, asked[k])) assert_int_equal(order[i++], want->valueint);
+        }
+        lrs_shuffler_free(sh);
+    }
+    const cJSON *v = cJSON_GetArrayItem(test_json_get(ref, "val_split"), 0);
+    lrs_dataset *a, *b;
+    assert_int_equal(lrs_dataset_open(&a, "sample", NULL), LRS_OK);
+    assert_int_equal(lrs_dataset_open(&b, "sample", NULL), LRS_OK);
+    lrs_split all = lrs_dataset_split(b, LRS_SPLIT_TRAIN);
+    assert_int_equal(all.n, test_json_get(v, "n")->valueint);
+    double fraction = test_json_get(v, "n_val")->valuedouble / all.n;
+    assert_int_equal(lrs_dataset_val_split(a, fraction, (uint64_t)test_json_get(v, "seed")->valuedouble), LRS_OK);
+    static const struct { const char *key; enum lrs_split_kind kind; } parts[] = {
+        { "train", LRS_SPLIT_TRAIN }, { "val", LRS_SPLIT_VAL } };
+    for (int p = 0; p < 2; p++) {
+        lrs_split s = lrs_dataset_split(a, parts[p].kind);
+        const cJSON *want;
+        int i = 0;
+        cJSON_ArrayForEach(want, test_json_get(v, parts[p].key)) {
+            assert_memory_equal(s.x + (size_t)i * 784, all.x + (size_t)want->valueint * 784, 784 * sizeof(float));
+            assert_int_equal(s.y[i++], all.y[want->valueint]);
+        }
+    }
+    lrs_dataset_close(a);
+    lrs_dataset_close(b);
+    cJSON_Delete(ref);
 }
 
 static void gather_copies_the_indexed_rows(void **state)
@@ -345,6 +407,7 @@ int main(void)
         cmocka_unit_test(csv_errors_name_line_and_column),
         cmocka_unit_test(val_split_sizes_and_determinism),
         cmocka_unit_test(shuffler_permutes_deterministically),
+        cmocka_unit_test(shuffler_and_split_are_pytorchs),
         cmocka_unit_test(gather_copies_the_indexed_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

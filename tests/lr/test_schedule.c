@@ -11,6 +11,7 @@
 #include <cJSON.h>
 
 #include "lr.h"
+#include "test_json.h"
 #include "testutil.h"
 
 /* The spec that says what each reference sequence's PyTorch arguments say. */
@@ -41,15 +42,7 @@ static cJSON *reference;
 static int load_reference(void **state)
 {
     (void)state;
-    char path[1024];
-    FILE *f = fopen(test_data_path(path, sizeof path, "reference/schedules.json"), "rb");
-    if (!f)
-        return -1;
-    static char text[1 << 18];
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    reference = cJSON_Parse(text);
+    reference = test_load_json("reference/schedules.json");
     return reference ? 0 : -1;
 }
 

@@ -9,6 +9,7 @@
 
 #include "nn.h"
 #include "status.h"
+#include "test_json.h"
 
 /* ---- a double-precision reference of the same network, written out loop by loop ---- */
 
@@ -83,7 +84,54 @@ static void backward_matches_finite_differences(void **state)
     lrs_mlp_free(m);
 }
 
-static void init_follows_pytorch_linear(void **state)
+/* The model spec, inputs and classes of a reference entry's layer sizes [in, H..., classes]. */
+static void spec_of_sizes(const cJSON *sizes, char *spec, size_t n, int *inputs, int *classes)
+{
+    int count = cJSON_GetArraySize(sizes), len = snprintf(spec, n, "mlp");
+    for (int i = 1; i < count - 1; i++)
+        len += snprintf(spec + len, n - (size_t)len, "%c%d", i == 1 ? ':' : ',',
+                        cJSON_GetArrayItem(sizes, i)->valueint);
+    *inputs = cJSON_GetArrayItem(sizes, 0)->valueint;
+    *classes = cJSON_GetArrayItem(sizes, count - 1)->valueint;
+}
+
+/* torch.manual_seed(seed) then nn.Linear layers: the same float32 bits, every 1009th
+ * parameter, and the same sum of all of them (tests/data/reference/torch_runs.json). */
+static void init_is_pytorchs_bit_for_bit(void **state)
+{
+    (void)state;
+    cJSON *ref = test_load_json("reference/torch_runs.json");
+    assert_non_null(ref);
+    const cJSON *entry;
+    int checked = 0;
+    cJSON_ArrayForEach(entry, test_json_get(ref, "init")) {
+        char spec[64];
+        int inputs, classes, stride = test_json_get(entry, "stride")->valueint;
+        spec_of_sizes(test_json_get(entry, "sizes"), spec, sizeof spec, &inputs, &classes);
+        lrs_mlp *m;
+        assert_int_equal(lrs_mlp_create(&m, spec, inputs, classes, 1, (uint64_t)test_json_get(entry, "seed")->valuedouble),
+                         LRS_OK);
+        size_t n = lrs_mlp_num_params(m);
+        assert_int_equal(n, (size_t)test_json_get(entry, "count")->valuedouble);
+        const float *p = lrs_mlp_params(m);
+        const cJSON *bits;
+        size_t i = 0;
+        cJSON_ArrayForEach(bits, test_json_get(entry, "bits")) {
+            uint32_t got;
+            memcpy(&got, &p[i], sizeof got);
+            assert_int_equal(got, (uint32_t)bits->valuedouble);
+            i += (size_t)stride, checked++;
+        }
+        double sum = 0, want = test_json_get(entry, "sum")->valuedouble;
+        for (i = 0; i < n; i++) sum += p[i];
+        assert_float_equal(sum, want, 1e-9 * fabs(want) + 1e-12);
+        lrs_mlp_free(m);
+    }
+    assert_true(checked > 400);
+    cJSON_Delete(ref);
+}
+
+static void init_is_a_function_of_the_seed(void **state)
 {
     (void)state;
     lrs_mlp *a, *b, *c;
@@ -94,23 +142,8 @@ static void init_follows_pytorch_linear(void **state)
     assert_int_equal(n, 256 * 784 + 256 + 10 * 256 + 10);
     assert_memory_equal(lrs_mlp_params(a), lrs_mlp_params(b), n * sizeof(float));
     assert_memory_not_equal(lrs_mlp_params(a), lrs_mlp_params(c), n * sizeof(float));
-    /* Layer 0: weights and bias uniform in +-1/sqrt(784): mean 0, variance bound^2/3. */
-    const float *p = lrs_mlp_params(a);
-    size_t n0 = 256 * 784 + 256;
-    double bound = 1 / sqrt(784.0), sum = 0, sq = 0, lo = 1, hi = -1;
-    for (size_t i = 0; i < n0; i++) {
-        sum += p[i], sq += (double)p[i] * p[i];
-        lo = fmin(lo, p[i]), hi = fmax(hi, p[i]);
-    }
-    assert_true(lo >= -bound && hi <= bound);
-    assert_true(lo < -0.99 * bound && hi > 0.99 * bound);
-    assert_float_equal(sum / n0, 0, 0.01 * bound);
-    assert_float_equal(sq / n0, bound * bound / 3, 0.02 * bound * bound / 3);
-    /* Layer 1: fan_in 256. */
-    double bound1 = 1 / 16.0;
-    lo = 1, hi = -1;
-    for (size_t i = n0; i < n; i++) lo = fmin(lo, p[i]), hi = fmax(hi, p[i]);
-    assert_true(lo >= -bound1 && hi <= bound1 && hi > 0.9 * bound1);
+    lrs_mlp_init(c, 5);
+    assert_memory_equal(lrs_mlp_params(a), lrs_mlp_params(c), n * sizeof(float));
     lrs_mlp_free(a);
     lrs_mlp_free(b);
     lrs_mlp_free(c);
@@ -162,7 +195,7 @@ static void training_on_the_sample_lowers_the_loss(void **state)
     lrs_mlp *m;
     assert_int_equal(lrs_mlp_create(&m, "mlp:64", 784, 10, B, 1), LRS_OK);
     lrs_shuffler *sh;
-    assert_int_equal(lrs_shuffler_create(&sh, tr.n, 1), LRS_OK);
+    assert_int_equal(lrs_shuffler_create(&sh, tr.n, 1, lrs_mlp_num_params(m)), LRS_OK);
     float *x = malloc(B * 784 * sizeof *x);
     int32_t yb[B];
     double first = 0, last = 0;
@@ -205,7 +238,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(backward_matches_finite_differences),
-        cmocka_unit_test(init_follows_pytorch_linear),
+        cmocka_unit_test(init_is_pytorchs_bit_for_bit),
+        cmocka_unit_test(init_is_a_function_of_the_seed),
         cmocka_unit_test(spec_errors_point_at_the_bad_part),
         cmocka_unit_test(training_on_the_sample_lowers_the_loss),
     };

@@ -11,6 +11,7 @@
 
 #include "optim.h"
 #include "status.h"
+#include "test_json.h"
 #include "testutil.h"
 
 /* ---- tests/data/reference/optimizers.json (PyTorch 1.13, float64) ---- */
@@ -20,18 +21,7 @@ static cJSON *reference;
 static int load_reference(void **state)
 {
     (void)state;
-    char path[512];
-    FILE *f = fopen(test_data_path(path, sizeof path, "reference/optimizers.json"), "rb");
-    if (!f) return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = malloc((size_t)n + 1);
-    size_t got = fread(text, 1, (size_t)n, f);
-    fclose(f);
-    text[got] = '\0';
-    reference = cJSON_Parse(text);
-    free(text);
+    reference = test_load_json("reference/optimizers.json");
     return reference ? 0 : -1;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "test_json.h"
 #include "testutil.h"
 #include "sample_fixture.h"
 #include "train.h"
@@ -266,6 +267,63 @@ static void hooks_change_the_lr_and_stop_the_run(void **state)
     lrs_trainer_free(t);
 }
 
+/* ---- against PyTorch: the same seed, the same steps ---- */
+
+enum { TORCH_STEPS = 40 };
+
+typedef struct {
+    double loss[TORCH_STEPS], grad_norm[TORCH_STEPS];
+} step_record;
+
+static int record_step(void *ctx, lrs_trainer *t, const lrs_step_info *s)
+{
+    (void)t;
+    step_record *r = ctx;
+    r->loss[s->step] = s->loss;
+    r->grad_norm[s->step] = s->grad_norm;
+    return s->step + 1 == TORCH_STEPS ? LRS_ERR_STOPPED : LRS_OK;
+}
+
+/* tests/data/reference/torch_runs.json holds the first 40 steps (across an epoch boundary)
+ * of torch.manual_seed(seed), nn.Linear layers, DataLoader(shuffle=True) and SGD or Adam on
+ * the sample. With the same seed lrscope starts from the same weights and sees the same
+ * batches, so its losses and gradient norms follow PyTorch's; only float32 rounding (sgemm's
+ * summation order) separates them, and it grows slowly over the steps. */
+static void first_steps_follow_pytorch(void **state)
+{
+    (void)state;
+    cJSON *ref = test_load_json("reference/torch_runs.json");
+    assert_non_null(ref);
+    const cJSON *run;
+    cJSON_ArrayForEach(run, test_json_get(ref, "runs")) {
+        lrs_train_config cfg;
+        lrs_train_config_init(&cfg);
+        cfg.model = test_json_get(run, "model")->valuestring;
+        cfg.optimizer = test_json_get(run, "optimizer")->valuestring;
+        cfg.lr = test_json_get(run, "lr")->valuedouble;
+        cfg.batch = test_json_get(run, "batch")->valueint;
+        cfg.seed = (uint64_t)test_json_get(run, "seed")->valuedouble;
+        cfg.epochs = 2;
+        lrs_trainer *t = must_create(&cfg);
+        step_record got;
+        lrs_train_hooks hooks = {record_step, NULL, NULL, &got};
+        lrs_trainer_set_hooks(t, &hooks);
+        assert_int_equal(lrs_trainer_run(t, 0), LRS_ERR_STOPPED);
+        double worst_loss = 0, worst_norm = 0;
+        for (int i = 0; i < TORCH_STEPS; i++) {
+            double want = cJSON_GetArrayItem(test_json_get(run, "loss"), i)->valuedouble;
+            double norm = cJSON_GetArrayItem(test_json_get(run, "grad_norm"), i)->valuedouble;
+            worst_loss = fmax(worst_loss, fabs(got.loss[i] - want) / want);
+            worst_norm = fmax(worst_norm, fabs(got.grad_norm[i] - norm) / norm);
+        }
+        print_message("%s: worst relative difference from PyTorch over %d steps: loss %.2e, grad norm %.2e\n",
+                      test_json_get(run, "name")->valuestring, TORCH_STEPS, worst_loss, worst_norm);
+        assert_true(worst_loss < 1e-5 && worst_norm < 1e-5);
+        lrs_trainer_free(t);
+    }
+    cJSON_Delete(ref);
+}
+
 static void checkpoint_of_another_run_or_damaged_is_refused(void **state)
 {
     (void)state;
@@ -325,6 +383,7 @@ int main(void)
         cmocka_unit_test(snapshot_restore_repeats_the_same_steps),
         cmocka_unit_test(hooks_change_the_lr_and_stop_the_run),
         cmocka_unit_test(checkpoint_of_another_run_or_damaged_is_refused),
+        cmocka_unit_test(first_steps_follow_pytorch),
     };
     return cmocka_run_group_tests(tests, sample_setup, sample_teardown);
 }

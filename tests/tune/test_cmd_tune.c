@@ -128,15 +128,16 @@ static void on_sign_policy_judges_the_trials(void **state)
         double value = cJSON_GetNumberValue(cJSON_GetObjectItem(last, "value"));
         assert_true(i == 0 ? value > 0.3 : isnan(value)); /* rolled back, it still learned */
         cJSON_Delete(doc);
-        /* The policy's record in the trial's run: signs/action ends rolled back or stopped. */
+        /* The policy's record in the trial's run: signs/action has the roll-back or the stop. */
         snprintf(args, sizeof args, "%s/trial-0000", dir);
         lrs_reader *r;
         assert_int_equal(lrs_reader_open(&r, args, NULL), LRS_OK);
         assert_int_equal(lrs_reader_poll(r, NULL), LRS_OK);
         const lrs_series *act = lrs_run_find(lrs_reader_run(r, 0), "signs/action");
         assert_non_null(act);
-        assert_int_equal((int)lrs_series_scalars(act)[lrs_series_len(act) - 1].value,
-                         i == 0 ? LRS_ACT_ROLLED_BACK : LRS_ACT_STOPPED);
+        int acted = 0, want = i == 0 ? LRS_ACT_ROLLED_BACK : LRS_ACT_STOPPED;
+        for (size_t k = 0; k < lrs_series_len(act); k++) acted += (int)lrs_series_scalars(act)[k].value == want;
+        assert_true(acted >= 1);
         lrs_reader_close(r);
     }
 }

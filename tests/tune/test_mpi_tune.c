@@ -255,8 +255,13 @@ static void linear_scaling_matches_one_process_with_warmup(void **state)
     snprintf(dir, sizeof dir, "%s/ls2", tmp);
     read_series(dir, "train/loss", loss2, STEPS);
     read_series(dir, "train/lr", lr2, STEPS);
+    double worst = 0;
+    for (int i = 0; i < STEPS; i++) worst = fmax(worst, fabs(loss2[i] - loss1[i]) / loss1[i]);
+    print_message("2 ranks against 1 process: worst relative loss difference %.2e over %d steps\n", worst, STEPS);
+    /* Two half batches are summed in another order than one batch: float32 rounding, about
+     * 1e-7 in the first steps, grows with training (1.5e-5 by step 32 at seed 1). */
     for (int i = 0; i < STEPS; i++) {
-        assert_float_equal(loss2[i], loss1[i], 1e-5 * loss1[i]);
+        assert_float_equal(loss2[i], loss1[i], 1e-4 * loss1[i]);
         assert_float_equal(lr2[i], lr1[i], 1e-7);
     }
     /* Goyal's ramp: LR at step s = 0.1 + (0.2 - 0.1) * s / 16, then 0.2 (as float32). */

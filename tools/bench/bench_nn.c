@@ -22,7 +22,8 @@ static int run(const char *spec, int batch, double seconds, int threads, const l
     lrs_mlp *m;
     lrs_optim *opt;
     lrs_shuffler *sh;
-    if (lrs_mlp_create(&m, spec, INPUTS, CLASSES, batch, 1) || lrs_shuffler_create(&sh, data->n, 1) ||
+    if (lrs_mlp_create(&m, spec, INPUTS, CLASSES, batch, 1) ||
+        lrs_shuffler_create(&sh, data->n, 1, lrs_mlp_num_params(m)) ||
         lrs_optim_create(&opt, "sgd:lr=0.01,momentum=0.9", lrs_mlp_num_params(m))) {
         fprintf(stderr, "bench_nn: %s\n", lrs_errmsg());
         return 1;

@@ -5,8 +5,10 @@
   bench_train_torch.py accuracy --optimizer adam|sgd-onecycle --seed S [--epochs 10]
 
 Fashion-MNIST from Debian's dataset-fashion-mnist (IDX .gz), pixels / 255 (ToTensor, no
-mean/std), held in memory as tensors; each epoch a new random permutation, batches gathered
-by index (a DataLoader-free loop, so the comparison is of the training step itself).
+mean/std), held in memory as tensors, batches gathered by index (so the comparison is of
+the training step itself). For accuracy the indices come from a DataLoader(shuffle=True)
+over range(n): the batches, and the draws from torch's generator, of a DataLoader over the
+data set, so `--seed S` here and in lrscope give the same initial weights and batches.
 No logging on this side. Prints one JSON line.
 """
 import argparse
@@ -77,11 +79,10 @@ def accuracy(args):
     else:
         opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=steps)
+    loader = torch.utils.data.DataLoader(range(n), batch_size=B, shuffle=True)
     start = time.perf_counter()
     for _ in range(args.epochs):
-        order = torch.randperm(n)
-        for i in range(0, n, B):
-            idx_ = order[i:i + B]
+        for idx_ in loader:
             step(net, opt, sched, x[idx_], y[idx_])
     with torch.no_grad():
         acc = (net(xt).argmax(1) == yt).float().mean().item()

@@ -1,0 +1,115 @@
+#!/usr/bin/python3
+"""Writes torch_runs.json: what PyTorch itself does with a seed, for lrscope to match.
+
+  /usr/bin/python3 tests/data/reference/torch_runs.py > tests/data/reference/torch_runs.json
+
+Made with Debian's python3-torch 1.13 on OpenBLAS (libopenblas0-pthread), from the embedded
+sample (samples/fashion-mnist, pixels / 255). Each part is plain PyTorch as a user writes it:
+  init      torch.manual_seed(seed); nn.Sequential(Linear, ReLU, ..., Linear): every 1009th
+            parameter (flat, layer by layer, weight [out, in] then bias) as a float32 bit
+            pattern, and the float64 sum of all of them
+  shuffle   then DataLoader(train, batch_size, shuffle=True): the first 16 indices of each
+            of the first 3 epochs
+  val_split random_split(train, [n - n_val, n_val], generator=Generator().manual_seed(seed)):
+            the first 8 indices of each part
+  runs      the first 40 steps of training (the sample has 32 batches of 128 per epoch, so
+            the runs cross an epoch boundary): the batch's mean loss and the global L2 norm of
+            the gradients, before each update
+"""
+import gzip
+import json
+import os
+import struct
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SAMPLE = os.path.join(HERE, "..", "..", "..", "samples", "fashion-mnist")
+STRIDE = 1009
+
+
+def idx(path, offset):
+    with gzip.open(path, "rb") as f:
+        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
+
+
+def sample_train():
+    x = idx(f"{SAMPLE}/train-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255.0
+    y = idx(f"{SAMPLE}/train-labels-idx1-ubyte.gz", 8).astype(np.int64)
+    return torch.from_numpy(x), torch.from_numpy(y)
+
+
+def mlp(sizes):
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers += [torch.nn.Linear(sizes[i], sizes[i + 1]), torch.nn.ReLU()]
+    return torch.nn.Sequential(*layers[:-1])
+
+
+def flat(net):
+    return torch.cat([p.detach().flatten() for p in net.parameters()])
+
+
+def bits(v):
+    return struct.unpack("<I", struct.pack("<f", v))[0]
+
+
+def init(seed, sizes):
+    torch.manual_seed(seed)
+    p = flat(mlp(sizes))
+    picked = list(range(0, p.numel(), STRIDE))
+    return {"seed": seed, "sizes": sizes, "stride": STRIDE, "count": p.numel(),
+            "bits": [bits(p[i].item()) for i in picked], "sum": p.double().sum().item()}
+
+
+def shuffle(seed, sizes, n, batch):
+    torch.manual_seed(seed)
+    mlp(sizes)
+    loader = torch.utils.data.DataLoader(list(range(n)), batch_size=batch, shuffle=True)
+    epochs = [torch.cat(list(loader))[:16].tolist() for _ in range(3)]
+    return {"seed": seed, "sizes": sizes, "n": n, "batch": batch, "epochs": epochs}
+
+
+def val_split(seed, n, n_val):
+    g = torch.Generator().manual_seed(seed)
+    train, val = torch.utils.data.random_split(list(range(n)), [n - n_val, n_val], generator=g)
+    return {"seed": seed, "n": n, "n_val": n_val, "train": train.indices[:8], "val": val.indices[:8]}
+
+
+def run(name, seed, optimizer, lr, steps=40, batch=128):
+    x, y = sample_train()
+    torch.manual_seed(seed)
+    net = mlp([784, 256, 10])
+    opt = (torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9) if optimizer.startswith("sgd")
+           else torch.optim.Adam(net.parameters(), lr=lr))
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=batch, shuffle=True)
+    losses, norms = [], []
+    while len(losses) < steps:
+        for xb, yb in loader:
+            if len(losses) == steps:
+                break
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(net(xb), yb)
+            loss.backward()
+            norms.append(torch.sqrt(sum((p.grad.double() ** 2).sum() for p in net.parameters())).item())
+            losses.append(loss.item())
+            opt.step()
+    return {"name": name, "seed": seed, "model": "mlp:256", "optimizer": optimizer, "lr": lr,
+            "batch": batch, "loss": losses, "grad_norm": norms}
+
+
+def main():
+    torch.set_num_threads(1)
+    out = {
+        "torch": torch.__version__,
+        "init": [init(1, [784, 256, 10]), init(3, [784, 256, 10]), init(7, [20, 5, 4, 3])],
+        "shuffle": [shuffle(1, [784, 256, 10], 4000, 128), shuffle(3, [20, 5, 4, 3], 1000, 10)],
+        "val_split": [val_split(7, 4000, 400)],
+        "runs": [run("sgd", 1, "sgd:momentum=0.9", 0.1), run("adam", 3, "adam", 1e-3)],
+    }
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()

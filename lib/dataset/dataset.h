@@ -8,7 +8,7 @@
  *   lrs_split train = lrs_dataset_split(ds, LRS_SPLIT_TRAIN);
  *   lrs_shuffler *sh; lrs_shuffler_create(&sh, train.n, seed, lrs_mlp_num_params(model));
  *   for (epoch...) {
- *       const int32_t *order = lrs_shuffler_epoch(sh, epoch);
+ *       const int32_t *order = lrs_shuffler_epoch(sh, epoch, 0);  // 0: no evaluations yet
  *       for (int i = 0; i < train.n; i += B)
  *           lrs_split_gather(&train, order + i, min(B, train.n - i), xbuf, ybuf);
  *   }
@@ -80,12 +80,14 @@ void lrs_split_gather(const lrs_split *s, const int32_t *idx, int count, float *
 /* Epoch orders over n examples, as PyTorch's DataLoader(shuffle=True) makes them after
  * torch.manual_seed(seed) and `skip` draws from the global generator (building a model
  * draws one per parameter: pass lrs_mlp_num_params, or 0 when nothing was built). Epoch e's
- * order depends only on (seed, skip, e), so resuming at an epoch needs nothing but its
- * number. Memory is allocated once, at create. */
+ * order depends only on (seed, skip, e, other_passes), so resuming at an epoch needs nothing
+ * stored. Memory is allocated once, at create. */
 typedef struct lrs_shuffler lrs_shuffler;
 int lrs_shuffler_create(lrs_shuffler **out, int n, uint64_t seed, uint64_t skip);
-/* The order for epoch `epoch` (n indices, owned by the shuffler, valid until the next call). */
-const int32_t *lrs_shuffler_epoch(lrs_shuffler *sh, uint64_t epoch);
+/* The order for epoch `epoch` when other_passes iterations of other DataLoaders (the
+ * evaluations, say) came before it since the start: each draws from the same global
+ * generator. n indices, owned by the shuffler, valid until the next call. */
+const int32_t *lrs_shuffler_epoch(lrs_shuffler *sh, uint64_t epoch, uint64_t other_passes);
 void lrs_shuffler_free(lrs_shuffler *sh);
 
 #ifdef __cplusplus

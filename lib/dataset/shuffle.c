@@ -1,8 +1,10 @@
 /* Epoch orders as PyTorch's DataLoader(shuffle=True) draws them: each iter(loader) takes
  * two 64-bit draws from the global generator, the iterator's base seed (for workers) and
  * then RandomSampler's seed, and the order is torch.randperm from a generator seeded with
- * the second. The global generator is kept between epochs, so the usual next-epoch call costs one
- * randperm; any other epoch (a resume) replays the global draws from the seed. */
+ * the second. Any other DataLoader iterated in between (an evaluation pass) takes its base
+ * seed, one 64-bit draw. The global generator is kept between calls, so the usual next
+ * epoch costs one randperm; an earlier position (a resume, a rollback) replays the global
+ * draws from the seed. */
 #include "dataset.h"
 #include "status_internal.h"
 #include "torch_rng.h"
@@ -12,7 +14,7 @@
 struct lrs_shuffler {
     int n;
     uint64_t seed, skip;
-    uint64_t next_epoch;  /* the epoch the global generator is positioned for */
+    uint64_t drawn;       /* 32-bit draws the global generator has made */
     lrs_torch_rng global; /* torch's default generator */
     lrs_torch_rng epoch;  /* the sampler's own generator, reseeded every epoch */
     int32_t *order;
@@ -22,7 +24,7 @@ static void rewind_global(lrs_shuffler *sh)
 {
     lrs_torch_rng_seed(&sh->global, sh->seed);
     lrs_torch_rng_skip(&sh->global, sh->skip);
-    sh->next_epoch = 0;
+    sh->drawn = sh->skip;
 }
 
 int lrs_shuffler_create(lrs_shuffler **out, int n, uint64_t seed, uint64_t skip)
@@ -45,13 +47,14 @@ int lrs_shuffler_create(lrs_shuffler **out, int n, uint64_t seed, uint64_t skip)
     return LRS_OK;
 }
 
-const int32_t *lrs_shuffler_epoch(lrs_shuffler *sh, uint64_t epoch)
+const int32_t *lrs_shuffler_epoch(lrs_shuffler *sh, uint64_t epoch, uint64_t other_passes)
 {
-    if (epoch < sh->next_epoch) rewind_global(sh);
-    lrs_torch_rng_skip(&sh->global, 4 * (epoch - sh->next_epoch) + 2); /* 2 x random64 per epoch */
+    uint64_t at = sh->skip + 4 * epoch + 2 * other_passes + 2; /* past this epoch's base seed */
+    if (at < sh->drawn) rewind_global(sh);
+    lrs_torch_rng_skip(&sh->global, at - sh->drawn);
     /* int64 random_(): the 64-bit draw modulo 2^63; manual_seed keeps its low 32 bits. */
     uint64_t sampler_seed = lrs_torch_rng_u64(&sh->global) & INT64_MAX;
-    sh->next_epoch = epoch + 1;
+    sh->drawn = at + 2;
     lrs_torch_rng_seed(&sh->epoch, sampler_seed);
     lrs_torch_rng_randperm(&sh->epoch, sh->order, sh->n);
     return sh->order;

@@ -26,8 +26,12 @@
  * the end when config.checkpoint is set.
  *
  * An epoch is ceil(n_train / batch) steps (the last batch is partial, as PyTorch's
- * DataLoader with drop_last=False); its order is lrs_shuffler_epoch(seed, epoch), so the
- * step count alone fixes the data position. The held-out split is the data set's
+ * DataLoader with drop_last=False); its order is PyTorch's for the same seed (see
+ * lrs_shuffler_epoch), with each evaluation counted as the DataLoader pass a PyTorch
+ * script makes over the held-out set, so the run is the one of a script that builds the
+ * model after torch.manual_seed(seed), then trains with a DataLoader(shuffle=True) and
+ * evaluates with another DataLoader at the same points. The step count alone fixes the
+ * data position. The held-out split is the data set's
  * validation split when it has examples (lrs_dataset_val_split, done by the caller), else
  * its test split.
  *

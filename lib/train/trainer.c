@@ -241,6 +241,19 @@ static int shard_backward(lrs_trainer *t, int count)
     return t->cfg.reduce(t->cfg.reduce_ctx, grads, n);
 }
 
+static int64_t gcd(int64_t a, int64_t b) { return b ? gcd(b, a % b) : a; }
+
+/* Evaluations made in the first `steps` steps, steps a whole number of epochs within the
+ * run (maybe_evaluate's rule: every epoch end and every eval_every steps), counted without
+ * running them so that a resumed run finds its data order. */
+static int64_t evals_before(const lrs_trainer *t, int64_t steps)
+{
+    if (t->held.n == 0) return 0;
+    int64_t spe = t->steps_per_epoch, every = t->cfg.eval_every, count = steps / spe;
+    if (every > 0) count += steps / every - steps / (spe / gcd(spe, every) * every); /* less both */
+    return count;
+}
+
 /* Gathers the batch of step t->step, runs forward, backward and the update at lr.
  * Fills info (step, epoch, loss, grad_norm) and *rows (the batch's examples); a
  * non-finite loss stops before backward. */
@@ -249,7 +262,7 @@ static int take_step(lrs_trainer *t, double lr, lrs_step_info *info, int *rows)
     int64_t epoch = t->step / t->steps_per_epoch;
     int64_t at = (t->step % t->steps_per_epoch) * t->cfg.batch;
     if (epoch != t->order_epoch) {
-        t->order = lrs_shuffler_epoch(t->shuffler, (uint64_t)epoch);
+        t->order = lrs_shuffler_epoch(t->shuffler, (uint64_t)epoch, evals_before(t, epoch * t->steps_per_epoch));
         t->order_epoch = epoch;
     }
     int count = t->train.n - at < t->cfg.batch ? (int)(t->train.n - at) : t->cfg.batch;

@@ -301,7 +301,7 @@ static void shuffler_permutes_deterministically(void **state)
     assert_int_equal(lrs_shuffler_create(&s1, N, 42, 0), LRS_OK);
     assert_int_equal(lrs_shuffler_create(&s2, N, 42, 0), LRS_OK);
     int32_t e3[N], seen[N] = { 0 };
-    memcpy(e3, lrs_shuffler_epoch(s1, 3), sizeof e3);
+    memcpy(e3, lrs_shuffler_epoch(s1, 3, 0), sizeof e3);
     int fixed = 0;
     for (int i = 0; i < N; i++) {
         assert_in_range(e3[i], 0, N - 1);
@@ -310,9 +310,9 @@ static void shuffler_permutes_deterministically(void **state)
     }
     for (int i = 0; i < N; i++) assert_int_equal(seen[i], 1);
     assert_true(fixed < 10);   /* a random permutation has ~1 fixed point */
-    lrs_shuffler_epoch(s2, 0);
-    assert_memory_equal(lrs_shuffler_epoch(s2, 3), e3, sizeof e3);  /* epoch order alone decides */
-    assert_memory_not_equal(lrs_shuffler_epoch(s1, 4), e3, sizeof e3);
+    lrs_shuffler_epoch(s2, 0, 0);
+    assert_memory_equal(lrs_shuffler_epoch(s2, 3, 0), e3, sizeof e3);  /* epoch order alone decides */
+    assert_memory_not_equal(lrs_shuffler_epoch(s1, 4, 0), e3, sizeof e3);
     lrs_shuffler_free(s1);
     lrs_shuffler_free(s2);
 }
@@ -330,8 +330,9 @@ static uint64_t params_of_sizes(const cJSON *sizes)
     return n;
 }
 
-/* DataLoader(shuffle=True) after torch.manual_seed and building the model: the same
- * batches, in epochs asked in order and out of order (a resume), and random_split's
+/* DataLoader(shuffle=True) after torch.manual_seed and building the model, with or
+ * without other DataLoaders iterated between epochs: the same batches, in epochs asked in
+ * order and out of order (a resume), and random_split's
  * partition (tests/data/reference/torch_runs.json). */
 static void shuffler_and_split_are_pytorchs(void **state)
 {
@@ -345,9 +346,10 @@ static void shuffler_and_split_are_pytorchs(void **state)
         assert_int_equal(lrs_shuffler_create(&sh, n, (uint64_t)test_json_get(e, "seed")->valuedouble,
                                              params_of_sizes(test_json_get(e, "sizes"))), LRS_OK);
         const cJSON *epochs = test_json_get(e, "epochs");
+        int evals = test_json_get(e, "evals")->valueint; /* other passes after each epoch */
         static const int asked[] = { 0, 1, 2, 1, 0, 2 };
         for (size_t k = 0; k < sizeof asked / sizeof asked[0]; k++) {
-            const int32_t *order = lrs_shuffler_epoch(sh, (uint64_t)asked[k]);
+            const int32_t *order = lrs_shuffler_epoch(sh, (uint64_t)asked[k], (uint64_t)(asked[k] * evals));
             const cJSON *want;
             int i = 0;
             cJSON_ArrayForEach(want, cJSON_GetArrayItem(epochs, asked[k])) assert_int_equal(order[i++], want->valueint);

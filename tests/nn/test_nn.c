@@ -199,7 +199,7 @@ static void training_on_the_sample_lowers_the_loss(void **state)
     float *x = malloc(B * 784 * sizeof *x);
     int32_t yb[B];
     double first = 0, last = 0;
-    const int32_t *order = lrs_shuffler_epoch(sh, 0);
+    const int32_t *order = lrs_shuffler_epoch(sh, 0, 0);
     for (int step = 0; step < STEPS; step++) {
         int at = (step * B) % (tr.n - B + 1);
         lrs_split_gather(&tr, order + at, B, x, yb);

@@ -4,8 +4,7 @@
  * configs (lrscope train --threads 1 --on-sign off, SGD momentum 0.9 unless said): at LR 2
  * (seed 1) the loss climbs from step 1 to 12.3 at step 4; at LR 1 seed 2 climbs to 18.9 at
  * step 7 and then stalls near chance (val accuracy 0.12 after 20 epochs; chance is 0.1);
- * LR 0.1 seed 2 reaches 0.841 in 10 epochs; plain SGD (no momentum) at LR 0.1 seed 1 reaches
- * 0.749; LR 1e-4 crawls. */
+ * LR 0.1 seed 2 reaches 0.84 in 10 epochs; LR 1e-4 crawls. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -213,10 +212,10 @@ static void rollback_rescues_sgd_at_lr_1(void **state)
     lrs_reader_close(rd);
 }
 
-/* Plain SGD (no momentum) at LR 1 (seed 1) falls to 1.9, swings, and is back near chance
- * (2.43, its untrained loss 2.32) at step 233: a divergence by the return rule. The run never
- * got below half its untrained loss, so rollback restarts it from step 0 at LR 0.1 and it
- * ends like a plain LR 0.1 run (0.749). */
+/* Plain SGD (no momentum) at LR 1 (seed 2) falls to 1.87, swings, and is back near chance
+ * (2.25, its untrained loss 2.30) at step 262: a divergence by the return rule (plain, it
+ * ends at 0.177). The run never got below half its untrained loss, so rollback restarts it
+ * from step 0 at LR 0.1 and it ends like a plain LR 0.1 run (0.783). */
 static void rollback_rescues_a_collapse_to_chance(void **state)
 {
     (void)state;
@@ -225,14 +224,14 @@ static void rollback_rescues_a_collapse_to_chance(void **state)
     pc.policy = LRS_POLICY_ROLLBACK;
     sign_count c;
     watched w;
-    run_watched(&w, "collapse", "sgd", 1.0, 10, 1, &pc, &c);
+    run_watched(&w, "collapse", "sgd", 1.0, 10, 2, &pc, &c);
     assert_int_equal(w.rc, LRS_OK);
     assert_int_equal(w.result.rollbacks, 1);
     assert_int_equal(c.seen[LRS_SIGN_DIVERGENCE], 1);
     lrs_train_result r;
     lrs_trainer_result(w.t, &r);
     print_message("collapse at plain SGD LR 1: val accuracy %.4f after the rollback\n", r.val_accuracy);
-    assert_true(r.val_accuracy > 0.73);
+    assert_true(r.val_accuracy > 0.76);
     lrs_trainer_free(w.t);
     /* (signs/log at step 252 is past the restart: TensorBoard's rule drops it) */
     assert_non_null(strstr(c.divergence, "back at its untrained level"));

@@ -273,7 +273,16 @@ enum { TORCH_STEPS = 40 };
 
 typedef struct {
     double loss[TORCH_STEPS], grad_norm[TORCH_STEPS];
+    double epoch_accuracy; /* the evaluation at the end of the first epoch */
 } step_record;
+
+static int record_eval(void *ctx, lrs_trainer *t, const lrs_eval_info *e)
+{
+    (void)t;
+    step_record *r = ctx;
+    if (e->epoch == 0) r->epoch_accuracy = e->val_accuracy;
+    return LRS_OK;
+}
 
 static int record_step(void *ctx, lrs_trainer *t, const lrs_step_info *s)
 {
@@ -286,7 +295,7 @@ static int record_step(void *ctx, lrs_trainer *t, const lrs_step_info *s)
 
 /* tests/data/reference/torch_runs.json holds the first 40 steps (across an epoch boundary)
  * of torch.manual_seed(seed), nn.Linear layers, DataLoader(shuffle=True) and SGD or Adam on
- * the sample. With the same seed lrscope starts from the same weights and sees the same
+ * the sample, evaluated on the test set through a DataLoader after the first epoch. With the same seed lrscope starts from the same weights and sees the same
  * batches, so its losses and gradient norms follow PyTorch's; only float32 rounding (sgemm's
  * summation order) separates them, and it grows slowly over the steps. */
 static void first_steps_follow_pytorch(void **state)
@@ -306,7 +315,7 @@ static void first_steps_follow_pytorch(void **state)
         cfg.epochs = 2;
         lrs_trainer *t = must_create(&cfg);
         step_record got;
-        lrs_train_hooks hooks = {record_step, NULL, NULL, &got};
+        lrs_train_hooks hooks = {record_step, record_eval, NULL, &got};
         lrs_trainer_set_hooks(t, &hooks);
         assert_int_equal(lrs_trainer_run(t, 0), LRS_ERR_STOPPED);
         double worst_loss = 0, worst_norm = 0;
@@ -319,6 +328,9 @@ static void first_steps_follow_pytorch(void **state)
         print_message("%s: worst relative difference from PyTorch over %d steps: loss %.2e, grad norm %.2e\n",
                       test_json_get(run, "name")->valuestring, TORCH_STEPS, worst_loss, worst_norm);
         assert_true(worst_loss < 1e-5 && worst_norm < 1e-5);
+        /* 1000 test images: a prediction that flips moves the accuracy by 0.001. */
+        assert_float_equal(got.epoch_accuracy, cJSON_GetArrayItem(test_json_get(run, "epoch_accuracy"), 0)->valuedouble,
+                           0.0015);
         lrs_trainer_free(t);
     }
     cJSON_Delete(ref);

@@ -33,7 +33,7 @@ static int run(const char *spec, int batch, double seconds, int threads, const l
     int32_t *y = malloc((size_t)batch * sizeof *y);
     long steps = 0;
     double start = 0;
-    const int32_t *order = lrs_shuffler_epoch(sh, 0);
+    const int32_t *order = lrs_shuffler_epoch(sh, 0, 0);
     for (int warm = 1;; warm = 0) {
         start = bench_now();
         for (long s = 0; warm ? s < 20 : bench_now() - start < seconds; s++, steps += !warm) {

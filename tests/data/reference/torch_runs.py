@@ -9,12 +9,14 @@ sample (samples/fashion-mnist, pixels / 255). Each part is plain PyTorch as a us
             parameter (flat, layer by layer, weight [out, in] then bias) as a float32 bit
             pattern, and the float64 sum of all of them
   shuffle   then DataLoader(train, batch_size, shuffle=True): the first 16 indices of each
-            of the first 3 epochs
+            of the first 3 epochs, with `evals` passes of another DataLoader (an evaluation)
+            after each epoch
   val_split random_split(train, [n - n_val, n_val], generator=Generator().manual_seed(seed)):
             the first 8 indices of each part
   runs      the first 40 steps of training (the sample has 32 batches of 128 per epoch, so
             the runs cross an epoch boundary): the batch's mean loss and the global L2 norm of
-            the gradients, before each update
+            the gradients, before each update; after each epoch, the accuracy on the sample's
+            test set, evaluated through a DataLoader (as lrscope train evaluates)
 """
 import gzip
 import json
@@ -34,9 +36,9 @@ def idx(path, offset):
         return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
 
 
-def sample_train():
-    x = idx(f"{SAMPLE}/train-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255.0
-    y = idx(f"{SAMPLE}/train-labels-idx1-ubyte.gz", 8).astype(np.int64)
+def sample_split(split):
+    x = idx(f"{SAMPLE}/{split}-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255.0
+    y = idx(f"{SAMPLE}/{split}-labels-idx1-ubyte.gz", 8).astype(np.int64)
     return torch.from_numpy(x), torch.from_numpy(y)
 
 
@@ -63,12 +65,17 @@ def init(seed, sizes):
             "bits": [bits(p[i].item()) for i in picked], "sum": p.double().sum().item()}
 
 
-def shuffle(seed, sizes, n, batch):
+def shuffle(seed, sizes, n, batch, evals):
     torch.manual_seed(seed)
     mlp(sizes)
     loader = torch.utils.data.DataLoader(list(range(n)), batch_size=batch, shuffle=True)
-    epochs = [torch.cat(list(loader))[:16].tolist() for _ in range(3)]
-    return {"seed": seed, "sizes": sizes, "n": n, "batch": batch, "epochs": epochs}
+    other = torch.utils.data.DataLoader(list(range(10)), batch_size=batch)
+    epochs = []
+    for _ in range(3):
+        epochs.append(torch.cat(list(loader))[:16].tolist())
+        for _ in range(evals):
+            list(other)
+    return {"seed": seed, "sizes": sizes, "n": n, "batch": batch, "evals": evals, "epochs": epochs}
 
 
 def val_split(seed, n, n_val):
@@ -78,13 +85,15 @@ def val_split(seed, n, n_val):
 
 
 def run(name, seed, optimizer, lr, steps=40, batch=128):
-    x, y = sample_train()
+    x, y = sample_split("train")
+    xt, yt = sample_split("t10k")
+    test = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(xt, yt), batch_size=batch)
     torch.manual_seed(seed)
     net = mlp([784, 256, 10])
     opt = (torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9) if optimizer.startswith("sgd")
            else torch.optim.Adam(net.parameters(), lr=lr))
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=batch, shuffle=True)
-    losses, norms = [], []
+    losses, norms, accuracy = [], [], []
     while len(losses) < steps:
         for xb, yb in loader:
             if len(losses) == steps:
@@ -95,8 +104,12 @@ def run(name, seed, optimizer, lr, steps=40, batch=128):
             norms.append(torch.sqrt(sum((p.grad.double() ** 2).sum() for p in net.parameters())).item())
             losses.append(loss.item())
             opt.step()
+        if len(losses) < steps:  # a whole epoch: evaluate
+            with torch.no_grad():
+                correct = sum((net(xb).argmax(1) == yb).sum().item() for xb, yb in test)
+            accuracy.append(correct / len(yt))
     return {"name": name, "seed": seed, "model": "mlp:256", "optimizer": optimizer, "lr": lr,
-            "batch": batch, "loss": losses, "grad_norm": norms}
+            "batch": batch, "loss": losses, "grad_norm": norms, "epoch_accuracy": accuracy}
 
 
 def main():
@@ -104,7 +117,8 @@ def main():
     out = {
         "torch": torch.__version__,
         "init": [init(1, [784, 256, 10]), init(3, [784, 256, 10]), init(7, [20, 5, 4, 3])],
-        "shuffle": [shuffle(1, [784, 256, 10], 4000, 128), shuffle(3, [20, 5, 4, 3], 1000, 10)],
+        "shuffle": [shuffle(1, [784, 256, 10], 4000, 128, 0), shuffle(3, [20, 5, 4, 3], 1000, 10, 1),
+                    shuffle(5, [784, 256, 10], 4000, 128, 2)],
         "val_split": [val_split(7, 4000, 400)],
         "runs": [run("sgd", 1, "sgd:momentum=0.9", 0.1), run("adam", 3, "adam", 1e-3)],
     }

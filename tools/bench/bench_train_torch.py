@@ -8,7 +8,9 @@ Fashion-MNIST from Debian's dataset-fashion-mnist (IDX .gz), pixels / 255 (ToTen
 mean/std), held in memory as tensors, batches gathered by index (so the comparison is of
 the training step itself). For accuracy the indices come from a DataLoader(shuffle=True)
 over range(n): the batches, and the draws from torch's generator, of a DataLoader over the
-data set, so `--seed S` here and in lrscope give the same initial weights and batches.
+data set; and the test set is evaluated after every epoch through a DataLoader, as
+`lrscope train` evaluates. So `--seed S` here and in lrscope give the same initial weights
+and the same batches: the standard train-and-evaluate script.
 No logging on this side. Prints one JSON line.
 """
 import argparse
@@ -27,9 +29,10 @@ def idx(path, offset):
         return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
 
 
-def load(split):
-    x = idx(f"{DATA}/{split}-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255.0
-    y = idx(f"{DATA}/{split}-labels-idx1-ubyte.gz", 8).astype(np.int64)
+def load(split, folder=DATA):
+    """Images (pixels / 255, as ToTensor) and labels of one split of gzipped IDX files."""
+    x = idx(f"{folder}/{split}-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255.0
+    y = idx(f"{folder}/{split}-labels-idx1-ubyte.gz", 8).astype(np.int64)
     return torch.from_numpy(x), torch.from_numpy(y)
 
 
@@ -80,12 +83,13 @@ def accuracy(args):
         opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=steps)
     loader = torch.utils.data.DataLoader(range(n), batch_size=B, shuffle=True)
+    test = torch.utils.data.DataLoader(range(len(yt)), batch_size=B)
     start = time.perf_counter()
     for _ in range(args.epochs):
         for idx_ in loader:
             step(net, opt, sched, x[idx_], y[idx_])
-    with torch.no_grad():
-        acc = (net(xt).argmax(1) == yt).float().mean().item()
+        with torch.no_grad():
+            acc = sum((net(xt[i]).argmax(1) == yt[i]).sum().item() for i in test) / len(yt)
     print(json.dumps({"framework": "pytorch", "optimizer": args.optimizer, "seed": args.seed,
                       "test_accuracy": acc, "seconds": time.perf_counter() - start}))
 

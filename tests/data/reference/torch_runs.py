@@ -18,28 +18,22 @@ sample (samples/fashion-mnist, pixels / 255). Each part is plain PyTorch as a us
             the gradients, before each update; after each epoch, the accuracy on the sample's
             test set, evaluated through a DataLoader (as lrscope train evaluates)
 """
-import gzip
 import json
 import os
 import struct
+import sys
 
-import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SAMPLE = os.path.join(HERE, "..", "..", "..", "samples", "fashion-mnist")
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tools", "bench"))
+from bench_train_torch import load  # noqa: E402  (one IDX reader for both scripts)
 STRIDE = 1009
 
 
-def idx(path, offset):
-    with gzip.open(path, "rb") as f:
-        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
-
-
 def sample_split(split):
-    x = idx(f"{SAMPLE}/{split}-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255.0
-    y = idx(f"{SAMPLE}/{split}-labels-idx1-ubyte.gz", 8).astype(np.int64)
-    return torch.from_numpy(x), torch.from_numpy(y)
+    return load(split, SAMPLE)
 
 
 def mlp(sizes):

@@ -4,7 +4,8 @@
  *   noise = median of |loss - the block's least-squares line| / level (relative swing
  *           around the block's own trend, so a fast healthy fall is not noise).
  * "The run's earlier noise" is the geometric mean of the noise of the calm blocks
- * before, leaving out the first block (whose fast fall inflates it). */
+ * before, leaving out the first block (whose fast fall inflates it), or the recent calm
+ * blocks' noise when higher. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,13 +39,33 @@ static int lr_is_high(const lrs_monitor *m)
     return m->lr.now >= m->opt.oscillation_lr_fraction * m->lr.peak;
 }
 
+/* The run's earlier noise: the geometric mean over its calm blocks, or their recent
+ * level if higher (a loss's relative noise grows as it learns: per-example losses spread
+ * out; a slow run does that over the whole run, not in its first block). NaN before 2. */
+static double earlier_noise(const loss_block_state *b)
+{
+    if (b->noise_blocks < 2) return NAN;
+    return exp(fmax(b->noise_log_sum / (double)b->noise_blocks, b->noise_log_recent));
+}
+
 /* The block's noise is well above the run's earlier noise, and large enough to matter. */
 static int is_swinging(const lrs_monitor *m, double noise, double *earlier)
 {
-    const loss_block_state *b = &m->block;
-    if (b->noise_blocks < 2) return 0;
-    *earlier = exp(b->noise_log_sum / (double)b->noise_blocks);
+    *earlier = earlier_noise(&m->block);
+    if (isnan(*earlier)) return 0;
     return noise >= m->opt.oscillation_noise_ratio * *earlier && noise >= m->opt.oscillation_min_noise;
+}
+
+/* The 2-block level climbed back well above the best earlier one: by oscillation_rebound,
+ * and by more than a block median's chance scatter (its standard error is about
+ * 1.3 x noise / sqrt(window) for a pair of blocks; the best pair is the luckiest of many). */
+static int rebounded(const lrs_monitor *m)
+{
+    const loss_block_state *b = &m->block;
+    if (!isfinite(b->best_before_prev)) return 0;
+    double noise = earlier_noise(b);
+    double scatter = isnan(noise) ? 0 : m->opt.oscillation_rebound_noise * noise / sqrt(m->opt.window);
+    return b->level_pair >= fmax(m->opt.oscillation_rebound, 1 + scatter) * b->best_before_prev;
 }
 
 static void raise_swings(lrs_monitor *m, int64_t step, double level, double noise, double earlier)
@@ -105,22 +126,21 @@ static void judge_oscillation(lrs_monitor *m, int64_t step, double level, double
     double earlier = NAN;
     int swinging = is_swinging(m, noise, &earlier);
     int not_falling = level >= b->prev_median * (1 - o->oscillation_min_drop);
-    int rebounded = isfinite(b->best_before_prev) &&
-                    b->level_pair >= o->oscillation_rebound * b->best_before_prev;
+    int climbed_back = rebounded(m);
     if (m->loss.diverging) {
         judge_recovery(m, step, level);
         return;
     }
     b->diverge_peak = NAN;
     b->recovered_raised = 0;
-    if (!swinging && !rebounded) {
+    if (!swinging && !climbed_back) {
         b->oscillating = 0;
         return;
     }
     if (b->oscillating || !lr_is_high(m)) return;
     if (swinging && not_falling)
         raise_swings(m, step, level, noise, earlier);
-    else if (rebounded)
+    else if (climbed_back)
         raise_rebound(m, step);
     else
         return;
@@ -190,19 +210,34 @@ static int level_slope(const loss_block_state *b, double *slope, double *t)
     return 1;
 }
 
-/* Least-squares slope of the latest half of the fitted block levels (at least 3 of them,
- * at most SIGNS_RECENT): how fast the loss falls now. */
+/* Least-squares slope of the latest n fitted block levels (log level against step) and
+ * its t-statistic (-inf for a perfect fall). Returns 0 when fewer than 3 are kept. */
+static int fit_recent(const loss_block_state *b, int64_t n, double *slope, double *t)
+{
+    int64_t kept = b->recent_n < SIGNS_RECENT ? b->recent_n : SIGNS_RECENT;
+    if (n > kept) n = kept;
+    if (n < 3) return 0;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
+    for (int64_t k = b->recent_n - n; k < b->recent_n; k++) {
+        double x = b->recent_x[k % SIGNS_RECENT], y = b->recent_y[k % SIGNS_RECENT];
+        sx += x, sy += y, sxx += x * x, sxy += x * y, syy += y * y;
+    }
+    double dxx = sxx - sx * sx / (double)n, dxy = sxy - sx * sy / (double)n;
+    double dyy = syy - sy * sy / (double)n;
+    if (!(dxx > 0)) return 0;
+    *slope = dxy / dxx;
+    double se = sqrt(fmax(dyy - *slope * dxy, 0) / (double)(n - 2) / dxx);
+    *t = se > 0 ? *slope / se : (*slope < 0 ? -INFINITY : 0);
+    return 1;
+}
+
+/* The slope of the latest half of the fitted block levels (at least 3 of them, at most
+ * SIGNS_RECENT): how fast the loss falls now. */
 static double recent_slope(const loss_block_state *b)
 {
     int64_t kept = b->recent_n < SIGNS_RECENT ? b->recent_n : SIGNS_RECENT;
-    int64_t n = kept / 2 > 3 ? kept / 2 : 3;
-    double sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (int64_t k = b->recent_n - n; k < b->recent_n; k++) {
-        double x = b->recent_x[k % SIGNS_RECENT], y = b->recent_y[k % SIGNS_RECENT];
-        sx += x, sy += y, sxx += x * x, sxy += x * y;
-    }
-    double d = sxx - sx * sx / (double)n;
-    return d > 0 ? (sxy - sx * sy / (double)n) / d : 0;
+    double slope, t;
+    return fit_recent(b, kept / 2 > 3 ? kept / 2 : 3, &slope, &t) ? slope : 0;
 }
 
 static void judge_slow(lrs_monitor *m, int64_t step, double level)
@@ -275,6 +310,8 @@ static void end_block(lrs_monitor *m, int64_t step)
     judge_slow(m, step, level);
     if (b->blocks > 1 && !swinging && noise > 0) {
         b->noise_log_sum += log(noise);
+        b->noise_log_recent = b->noise_blocks ? b->noise_log_recent + 0.25 * (log(noise) - b->noise_log_recent)
+                                              : log(noise);
         b->noise_blocks++;
     }
     b->best_before_prev = fmin(b->best_before_prev, b->pair_prev); /* fmin skips the first NaN */

@@ -10,7 +10,7 @@
 
 void loss_point_reset(loss_point_state *s)
 {
-    *s = (loss_point_state){0};
+    *s = (loss_point_state){.blown_step = -1};
 }
 
 /* onset: the step the loss was last near its minimum (a rollback goes back before it). */
@@ -19,6 +19,7 @@ static void raise_divergence(lrs_monitor *m, int64_t onset, int64_t step, double
     loss_point_state *s = &m->loss;
     char lr[48];
     s->diverging = 1;
+    s->episodes++;
     signs_raise(m, LRS_SIGN_DIVERGENCE, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, onset,
                 step, LRS_ACTION_REDUCE_LR, m->opt.divergence_factor,
                 "loss %s: %.4g at step %lld is %.1fx its running minimum %.4g, left at step %lld%s;"
@@ -27,12 +28,16 @@ static void raise_divergence(lrs_monitor *m, int64_t onset, int64_t step, double
                 (long long)onset, signs_lr_clause(lr, m->lr.now), (long long)onset);
 }
 
-/* The loss came back to where training started after clearly beating it: the too-high LR
+/* The loss came back to where training started after clearly beating it, or stays there
+ * after a point divergence_ratio x above it that raised no divergence (the weights were
+ * blown; a run that collapses within its first points never lets the slow trend fall far;
+ * Adam's first-steps transient falls clearly below it within ~15 points): the too-high LR
  * undid what was learned (for cross-entropy, a uniform prediction: chance level). Counts
  * the points that show it; the first point of the series is the untrained loss. */
 static int returned_to_start(loss_point_state *s, const lrs_signs_options *o)
 {
-    int fell = s->trend_min <= (1 - o->divergence_return_fall) * s->first_value;
+    int fell = s->trend_min <= (1 - o->divergence_return_fall) * s->first_value ||
+               (s->blown_step >= 0 && s->episodes == 0);
     int back = s->smooth >= (1 - o->divergence_return) * s->first_value;
     s->return_run = fell && back && s->first_value > 0 ? s->return_run + 1 : 0;
     return s->return_run >= o->divergence_return_confirm;
@@ -59,6 +64,8 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
     s->trend_run = s->trend > trend_before ? s->trend_run + 1 : 0;
     s->last_jump = jump_floor > 0 && x >= o->divergence_jump * jump_floor;
     s->jump_run = s->last_jump ? s->jump_run + 1 : 0;
+    if (s->blown_step < 0 && s->first_value > 0 && x >= o->divergence_ratio * s->first_value)
+        s->blown_step = step;
     int returned = returned_to_start(s, o);
 
     if (!(floor > 0)) { /* ratios assume a positive loss */
@@ -79,6 +86,8 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
         raise_divergence(m, s->near_min_step, step, x, "grows at every step");
     else if (s->jump_run >= 2)
         raise_divergence(m, s->near_min_step, step, x, "jumped tenfold");
+    else if (returned && s->trend_min > (1 - o->divergence_return_fall) * s->first_value)
+        raise_divergence(m, return_onset(s), step, x, "stays at its untrained level after a jump");
     else if (returned)
         raise_divergence(m, return_onset(s), step, x, "is back at its untrained level");
 }

@@ -18,6 +18,7 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .spike_ratio = 1.5, .spike_spread = 6.0, .spike_recover = 5,
         .oscillation_noise_ratio = 2.5, .oscillation_min_noise = 0.05,
         .oscillation_min_drop = 0.02, .oscillation_lr_fraction = 0.5, .oscillation_rebound = 1.15,
+        .oscillation_rebound_noise = 7.0,
         .oscillation_recover = 0.9, .oscillation_factor = 0.5,
         .plateau_threshold = 0.01, .plateau_patience = 300, .plateau_patience_fraction = 0.25, .plateau_min_fall = 0.2,
         .plateau_decayed_fraction = 0.1, .plateau_factor = 0.1,
@@ -47,7 +48,8 @@ static int check_options(const lrs_signs_options *o)
     REQUIRE(o->spike_ratio > 1 && o->spike_spread > 0, "spike_ratio and spike_spread", "> 1 and > 0");
     REQUIRE(o->oscillation_noise_ratio > 1 && o->oscillation_rebound > 1,
             "oscillation_noise_ratio and oscillation_rebound", "> 1");
-    REQUIRE(o->oscillation_min_noise >= 0, "oscillation_min_noise", ">= 0");
+    REQUIRE(o->oscillation_min_noise >= 0 && o->oscillation_rebound_noise >= 0,
+            "oscillation_min_noise and oscillation_rebound_noise", ">= 0");
     REQUIRE(o->oscillation_recover > 0 && o->oscillation_recover < 1, "oscillation_recover", "in (0, 1)");
     REQUIRE(o->plateau_threshold >= 0 && o->plateau_threshold < 1, "plateau_threshold", "in [0, 1)");
     REQUIRE(o->plateau_patience_fraction >= 0 && o->plateau_patience_fraction < 1,

@@ -107,7 +107,10 @@ typedef struct lrs_signs_options {
     double oscillation_lr_fraction; /* while LR >= this fraction of its peak (if fed): 0.5 */
     double oscillation_rebound;  /* or the mean of the last 2 block levels >= this x the
                                   * lowest such 2-block mean before them (the loss climbed
-                                  * back without exploding), LR high: 1.15 */
+                                  * back without exploding), LR high: 1.15... */
+    double oscillation_rebound_noise; /* ...and >= 1 + this x the run's earlier noise /
+                                  * sqrt(window) (a block median's own scatter: the losses of
+                                  * small batches climb back that far by chance): 7 */
     double oscillation_recover;  /* or, during a divergence, a block level back below this x
                                   * its highest block since and below (1 - divergence_return_fall)
                                   * x the untrained loss, LR high (the run survived the climb:

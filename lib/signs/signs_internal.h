@@ -18,6 +18,8 @@ typedef struct loss_point_state {
     double last_value;       /* the last finite point */
     double first_value;      /* the first finite point: the untrained loss */
     int last_jump;           /* the last point was >= divergence_jump x smooth_min */
+    int64_t blown_step;      /* the first point >= divergence_ratio x first_value, -1 for none */
+    int episodes;            /* divergence episodes raised */
     double smooth;           /* fast EMA (options.smoothing) */
     double trend;            /* slow EMA (options.trend_smoothing) */
     double spread;           /* EMA of |x - smooth|, each term clipped at 3x spread (robust) */
@@ -48,6 +50,7 @@ typedef struct loss_block_state {
     double level_pair;       /* mean of the last two block medians: what plateau compares */
     double noise_log_sum;    /* sum of log noise over calm (not swinging) blocks after the first */
     int64_t noise_blocks;
+    double noise_log_recent; /* EMA (weight 1/4) of the same logs: the calm noise of late */
     double best_before_prev; /* lowest level_pair of the pairs ended before the previous
                               * block (pairs, not single blocks: the lowest of many single
                               * blocks is a lucky one, far below the run's real level) */

@@ -27,6 +27,9 @@ static void note(void *ctx, const lrs_sign *s, lrs_policy_act act, const char *d
 {
     seen *w = ctx;
     (void)act, (void)done;
+    if (getenv("LRS_SIGNS_VERBOSE"))
+        printf("  %s %s [%lld..%lld] %s\n", lrs_severity_name(s->severity), lrs_sign_kind_name(s->kind),
+               (long long)s->start_step, (long long)s->end_step, s->message);
     if (s->severity >= LRS_SEVERITY_WARNING && w->first[0] == '\0')
         snprintf(w->first, sizeof w->first, "%s %s: %s", lrs_severity_name(s->severity),
                  lrs_sign_kind_name(s->kind), s->message);
@@ -48,6 +51,7 @@ static seen watch(const run_spec *r)
     cfg.lr = r->lr;
     cfg.epochs = 10;
     cfg.threads = 1;
+    cfg.logdir = getenv("LRS_SIGNS_LOGDIR"); /* to look at a run's curve: lrscope dump */
     lrs_trainer *t;
     if (lrs_trainer_create(&t, sample, &cfg) != LRS_OK)
         fail_msg("create: %s", lrs_errmsg());

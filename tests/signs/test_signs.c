@@ -127,6 +127,104 @@ static void oscillation_at_high_lr_suggests_halving(void **state)
     }
 }
 
+/* A real collapse (lrscope train on the sample, SGD momentum 0.9 at LR 1, seed 1): the
+ * loss jumps to 5x its untrained 2.32 at step 8, dips to 1.6, jumps 15x at step 31 and
+ * then sits at chance; its slow trend never fell 10% below the untrained loss, and no
+ * jump was 10x twice in a row. Critical from the 20th point back at the untrained level
+ * (step 49), onset its first step (it never learned anything worth keeping). The same
+ * run that learns after its jumps raises no divergence. */
+static void a_run_that_stays_at_chance_after_a_jump_diverged(void **state)
+{
+    (void)state;
+    static const double collapse[72] = {
+        2.32, 2.04, 2.81, 3.09, 2.35, 2.41, 6.92, 7.5, 11.7, 4.31, 2.02, 1.72,
+        1.56, 2.17, 2.05, 2.43, 2.18, 3.46, 2.15, 2.2, 2.16, 2.09, 1.72, 1.69,
+        1.72, 1.62, 1.7, 1.6, 2.35, 2.69, 2.87, 34.6, 2.32, 2.42, 3.01, 2.34,
+        2.86, 2.78, 2.95, 2.88, 2.36, 3.21, 2.53, 2.36, 3.08, 1.94, 2.93, 2.3,
+        2.63, 2.51, 2.52, 2.3, 2.28, 2.33, 2.38, 2.29, 2.34, 2.42, 2.34, 2.37,
+        2.39, 2.31, 2.33, 2.39, 2.27, 2.13, 2.2, 2.13, 2.34, 2.24, 2.67, 2.26};
+    double loss[72], lr[72];
+    for (int t = 0; t < 72; t++) loss[t] = collapse[t], lr[t] = 1;
+    run(loss, lr, 72, 1, NULL, &signs);
+    const lrs_sign *s = find(&signs, LRS_SIGN_DIVERGENCE);
+    assert_non_null(s);
+    assert_int_equal(s->severity, LRS_SEVERITY_CRITICAL);
+    assert_int_equal(s->start_step, 0);
+    assert_int_equal(s->end_step, 49);
+    assert_non_null(strstr(s->message, "stays at its untrained level after a jump"));
+    assert_int_equal(count(&signs, LRS_SIGN_DIVERGENCE), 1);
+    for (int t = 32; t < 72; t++) loss[t] = 0.5 + 1.5 * exp(-(t - 32) / 8.0);
+    run(loss, lr, 72, 1, NULL, &signs);
+    assert_null(find(&signs, LRS_SIGN_DIVERGENCE));
+}
+
+/* Blocks of 50 points: block k sits at level[k] with points alternating level x (1 +- a)
+ * (median = level, noise = a exactly), constant LR 0.1. Shapes: loss/lr hold 50 x blocks. */
+static int blocks_series(const double *level, int blocks, const double *noise, double *loss, double *lr)
+{
+    for (int k = 0; k < blocks; k++)
+        for (int i = 0; i < 50; i++) {
+            loss[50 * k + i] = level[k] * (1 + (i % 2 ? noise[k] : -noise[k]));
+            lr[50 * k + i] = 0.1;
+        }
+    return 50 * blocks;
+}
+
+/* A loss that climbs back 1.2x above its best 2-block level: a too-high LR when its
+ * points swing by 8% (a block median's chance scatter ~1.5%), chance when they swing by
+ * 22% as a batch of 32's do (the threshold is 1 + 7 x 0.22 / sqrt(50) = 1.218). */
+static void a_rebound_must_beat_the_block_medians_scatter(void **state)
+{
+    (void)state;
+    static const double level[] = {1.0, 0.8, 0.7, 0.6, 0.6, 0.6, 0.6, 0.72, 0.72, 0.72};
+    double noise[10];
+    for (double a = 0.08; a < 0.3; a += 0.14) {
+        for (int k = 0; k < 10; k++) noise[k] = a;
+        int n = blocks_series(level, 10, noise, series.loss, series.lr);
+        run(series.loss, series.lr, n, 1, NULL, &signs);
+        const lrs_sign *s = find(&signs, LRS_SIGN_OSCILLATION);
+        if (a < 0.1) {
+            assert_non_null(s);
+            assert_non_null(strstr(s->message, "climbed back to 0.72"));
+            assert_non_null(strstr(s->message, "1.20x its best earlier level 0.6"));
+            assert_int_equal(s->end_step, 449); /* the end of the second block at 0.72 */
+        } else {
+            assert_null(s);
+            lrs_signs_options opt; /* without the scatter term it would be raised */
+            lrs_signs_options_init(&opt);
+            opt.oscillation_rebound_noise = 0;
+            run(series.loss, series.lr, n, 1, &opt, &signs);
+            assert_non_null(find(&signs, LRS_SIGN_OSCILLATION));
+        }
+    }
+}
+
+/* A slow run: the level falls 1% per block while its points' relative spread grows 8x,
+ * from 2% to 16% (per-example losses spread out as it learns). The last blocks swing 2.8x
+ * the run's mean noise, but no more than the blocks just before them: no oscillation. The same
+ * run whose noise jumps from 3% to 30% in one block (and stops falling) oscillates. */
+static void noise_growing_with_learning_is_not_a_swing(void **state)
+{
+    (void)state;
+    double level[40], noise[40];
+    for (int k = 0; k < 40; k++) {
+        level[k] = 2.0 * pow(0.99, k);
+        noise[k] = 0.02 * pow(8, k / 39.0);
+    }
+    int n = blocks_series(level, 40, noise, series.loss, series.lr);
+    run(series.loss, series.lr, n, 1, NULL, &signs);
+    assert_null(find(&signs, LRS_SIGN_OSCILLATION));
+    for (int k = 0; k < 40; k++) noise[k] = k < 30 ? 0.03 : 0.30;
+    for (int k = 30; k < 40; k++) level[k] = level[29];
+    n = blocks_series(level, 40, noise, series.loss, series.lr);
+    run(series.loss, series.lr, n, 1, NULL, &signs);
+    const lrs_sign *s = find(&signs, LRS_SIGN_OSCILLATION);
+    assert_non_null(s);
+    assert_int_equal(s->start_step, 1500);
+    assert_non_null(strstr(s->message, "loss swings by 30% (median)"));
+    assert_non_null(strstr(s->message, "10.0x the run's earlier 3%"));
+}
+
 static void oscillation_needs_a_high_lr(void **state)
 {
     (void)state;
@@ -406,6 +504,9 @@ int main(void)
         cmocka_unit_test(five_points_raise_nothing_unless_unambiguous),
         cmocka_unit_test(a_restart_starts_the_series_afresh),
         cmocka_unit_test(bad_options_are_named),
+        cmocka_unit_test(a_run_that_stays_at_chance_after_a_jump_diverged),
+        cmocka_unit_test(a_rebound_must_beat_the_block_medians_scatter),
+        cmocka_unit_test(noise_growing_with_learning_is_not_a_swing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

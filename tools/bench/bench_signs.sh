@@ -1,87 +1,161 @@
 #!/bin/sh
 # The warning signs on real training runs: lrscope train at too-high LRs (diverging,
 # oscillating), too-low LRs (slow), good LRs and schedules that decay too early (plateau),
-# with constant/step/cosine/onecycle schedules, SGD momentum 0.9 and Adam, on the sample
-# (20 epochs, 640 steps) and on Fashion-MNIST (2 epochs, 938 steps), SGD also without momentum; plus the logs PyTorch's
-# SummaryWriter wrote (tests/data/fixtures/tensorboard). Each run is labelled from how it
-# was made and its outcome, before and without the detectors (bench_signs_score.py states
-# the rules); then `lrscope check --json` judges every run and the score is printed per kind
-# (recall, precision), with the healthy runs that got a warning or worse.
+# with constant/step/cosine/onecycle/exp schedules, SGD (momentum 0.9 and plain), Adam and
+# AdamW; plus the logs PyTorch's SummaryWriter wrote (tests/data/fixtures/tensorboard).
+# The corpus was widened by design before the detectors were run on it:
+#   full grid   every configuration on the sample (20 epochs, 640 steps) and Fashion-MNIST
+#               (2 epochs, 938 steps), seeds 1 and 2 (names ending -s2), with too-high LRs
+#               between "good" and "diverges" for every optimizer
+#   core grid   19 configurations in groups of other shapes, seed 1: a deeper model
+#               (mlp:512,256: fdeep, sdeep), batch 32 (fb32, sb32) and 512 (fb512 4 epochs,
+#               sb512 60 epochs), longer runs (f10: Fashion-MNIST 10 epochs, s40: sample
+#               40 epochs)
+# A run's name starts with its group and optimizer family (fash-sgd-..., fb32-adam-...):
+# the labels compare a run with the best run of its group and family. Each run is
+# labelled from how it was made and its outcome, before and without the detectors
+# (bench_signs_score.py states the rules); then `lrscope check --json` judges every run,
+# knowing its planned length, and the score is printed per kind (recall, precision), with
+# the healthy runs that got a warning or worse.
 # The synthetic corpus (tests/signs/test_signs_corpus) is printed after.
-# Run by hand: tools/bench/bench_signs.sh [BUILD_DIR] [OUT_DIR]   (about 3 minutes)
+# Run by hand: tools/bench/bench_signs.sh [BUILD_DIR] [OUT_DIR]   (about 10 minutes on
+# 2 cores). REJUDGE=1 with an OUT_DIR of an earlier run judges its runs again without
+# training (a changed detector on the same curves).
 set -eu
 build=${1:-build}
 out=${2:-$(mktemp -d /tmp/bench-signs-XXXXXX)}
 bin=$build/tools/lrscope/lrscope
 here=$(dirname "$0")
 fixtures=$here/../../tests/data/fixtures/tensorboard
+rejudge=${REJUDGE:-0}
 mkdir -p "$out/runs"
-: > "$out/runs.txt"
+if [ "$rejudge" != 1 ]; then
+    : > "$out/runs.txt"
+    rm -f "$out"/total-*.txt
+fi
 
-# run NAME INTENT DATA ARGS...: one training run, its intent (high, low, good, early-decay)
-# recorded for the labelling rules.
+# run NAME INTENT DATA TOTAL_STEPS ARGS...: one training run, its intent (high, low, good,
+# early-decay) recorded for the labelling rules, its planned length for check.
 run() {
-    name=$1 intent=$2 data=$3
-    shift 3
-    if [ "$data" = sample ]; then length="--epochs 20"; else length="--epochs 2"; fi
-    "$bin" train --threads 2 --on-sign off --data "$data" $length --logdir "$out/runs/$name" \
+    name=$1 intent=$2 data=$3 total=$4
+    shift 4
+    [ "$rejudge" = 1 ] && return 0
+    "$bin" train --threads 2 --on-sign off --data "$data" --logdir "$out/runs/$name" \
         --json "$@" > "$out/runs/$name.json" 2> /dev/null || true
     echo "$name $intent $data" >> "$out/runs.txt"
+    echo "$name" >> "$out/total-$total.txt"
 }
 
-for data in sample fashion-mnist; do
-    d=$(echo "$data" | cut -c1-4)
-    third=$([ "$data" = sample ] && echo 213 || echo 312)
-    sgd="--optimizer sgd:momentum=0.9"
-    adam="--optimizer adam"
-    for lr in 3 1; do run "$d-sgd-$lr" high "$data" $sgd --lr $lr; done
-    run "$d-sgd-0.5" high "$data" $sgd --lr 0.5
-    run "$d-sgd-0.3" high "$data" $sgd --lr 0.3
-    run "$d-sgd-1-onecycle" high "$data" $sgd --lr 1 --schedule onecycle
-    for lr in 1 0.8; do run "$d-sgd-$lr-nomomentum" high "$data" --optimizer sgd --lr $lr; done
-    for lr in 0.1 0.03; do run "$d-sgd-$lr" good "$data" $sgd --lr $lr; done
-    run "$d-sgd-0.1-step" good "$data" $sgd --lr 0.1 --schedule "step:size=$third,gamma=0.1"
-    run "$d-sgd-0.1-cosine" good "$data" $sgd --lr 0.1 --schedule cosine
-    run "$d-sgd-0.1-onecycle" good "$data" $sgd --lr 0.1 --schedule onecycle
-    for lr in 1e-3 3e-4 1e-4; do run "$d-sgd-$lr" low "$data" $sgd --lr $lr; done
-    run "$d-sgd-3e-5-cosine" low "$data" $sgd --lr 3e-5 --schedule cosine
-    run "$d-sgd-0.1-exp" early-decay "$data" $sgd --lr 0.1 --schedule exp:gamma=0.95
-    run "$d-sgd-0.03-step" early-decay "$data" $sgd --lr 0.03 --schedule step:size=40,gamma=0.01
-    for lr in 0.1 0.05 0.02; do run "$d-adam-$lr" high "$data" $adam --lr $lr; done
-    run "$d-adam-1e-3" good "$data" $adam --lr 1e-3
-    run "$d-adam-1e-3-cosine" good "$data" $adam --lr 1e-3 --schedule cosine
-    run "$d-adam-3e-3-onecycle" good "$data" $adam --lr 3e-3 --schedule onecycle
-    for lr in 1e-5 3e-6; do run "$d-adam-$lr" low "$data" $adam --lr $lr; done
-    run "$d-adam-3e-6-step" low "$data" $adam --lr 3e-6 --schedule "step:size=$third,gamma=0.5"
-    run "$d-adam-1e-3-exp" early-decay "$data" $adam --lr 1e-3 --schedule exp:gamma=0.95
+# steps DATA BATCH EPOCHS: the planned length (the sample has 4,000 training images,
+# Fashion-MNIST 60,000; the last batch of an epoch may be short).
+steps() {
+    n=$([ "$1" = sample ] && echo 4000 || echo 60000)
+    echo $(( ($n + $2 - 1) / $2 * $3 ))
+}
+
+# full_grid PREFIX DATA EPOCHS SEED SUFFIX: every configuration.
+full_grid() {
+    p=$1 data=$2 epochs=$3 seed=$4 s=$5
+    total=$(steps "$data" 128 "$epochs")
+    third=$((total / 3))
+    r() { n=$1 i=$2; shift 2; run "$p-$n$s" "$i" "$data" "$total" --epochs "$epochs" --seed "$seed" "$@"; }
+    sgd="--optimizer sgd:momentum=0.9" adam="--optimizer adam" adamw="--optimizer adamw"
+    for lr in 3 1 0.5 0.4 0.3 0.2; do r "sgd-$lr" high $sgd --lr $lr; done
+    r "sgd-1-onecycle" high $sgd --lr 1 --schedule onecycle
+    for lr in 1 0.8 0.6 0.5; do r "sgd-$lr-nomomentum" high --optimizer sgd --lr $lr; done
+    for lr in 0.1 0.03; do r "sgd-$lr" good $sgd --lr $lr; done
+    r "sgd-0.1-step" good $sgd --lr 0.1 --schedule "step:size=$third,gamma=0.1"
+    r "sgd-0.1-cosine" good $sgd --lr 0.1 --schedule cosine
+    r "sgd-0.1-onecycle" good $sgd --lr 0.1 --schedule onecycle
+    for lr in 1e-3 3e-4 1e-4; do r "sgd-$lr" low $sgd --lr $lr; done
+    r "sgd-3e-5-cosine" low $sgd --lr 3e-5 --schedule cosine
+    r "sgd-0.1-exp" early-decay $sgd --lr 0.1 --schedule exp:gamma=0.95
+    r "sgd-0.03-step" early-decay $sgd --lr 0.03 --schedule step:size=40,gamma=0.01
+    for lr in 0.1 0.05 0.03 0.02 0.01 5e-3; do r "adam-$lr" high $adam --lr $lr; done
+    r "adam-1e-3" good $adam --lr 1e-3
+    r "adam-1e-3-cosine" good $adam --lr 1e-3 --schedule cosine
+    r "adam-3e-3-onecycle" good $adam --lr 3e-3 --schedule onecycle
+    for lr in 1e-5 3e-6; do r "adam-$lr" low $adam --lr $lr; done
+    r "adam-3e-6-step" low $adam --lr 3e-6 --schedule "step:size=$third,gamma=0.5"
+    r "adam-1e-3-exp" early-decay $adam --lr 1e-3 --schedule exp:gamma=0.95
+    for lr in 0.03 0.01; do r "adamw-$lr" high $adamw --lr $lr; done
+    r "adamw-1e-3" good $adamw --lr 1e-3
+    r "adamw-1e-5" low $adamw --lr 1e-5
+}
+
+# core_grid PREFIX DATA EPOCHS BATCH SEED ARGS...: the main configurations in another shape.
+core_grid() {
+    p=$1 data=$2 epochs=$3 batch=$4 seed=$5
+    shift 5
+    extra="$*"
+    total=$(steps "$data" "$batch" "$epochs")
+    third=$((total / 3))
+    r() { n=$1 i=$2; shift 2; run "$p-$n" "$i" "$data" "$total" --epochs "$epochs" --batch "$batch" --seed "$seed" $extra "$@"; }
+    sgd="--optimizer sgd:momentum=0.9" adam="--optimizer adam"
+    for lr in 0.1 0.03; do r "sgd-$lr" good $sgd --lr $lr; done
+    r "sgd-0.1-cosine" good $sgd --lr 0.1 --schedule cosine
+    r "sgd-0.1-step" good $sgd --lr 0.1 --schedule "step:size=$third,gamma=0.1"
+    for lr in 1 0.5 0.3; do r "sgd-$lr" high $sgd --lr $lr; done
+    for lr in 0.8 0.5; do r "sgd-$lr-nomomentum" high --optimizer sgd --lr $lr; done
+    for lr in 1e-3 1e-4; do r "sgd-$lr" low $sgd --lr $lr; done
+    r "sgd-0.1-exp" early-decay $sgd --lr 0.1 --schedule exp:gamma=0.95
+    r "adam-1e-3" good $adam --lr 1e-3
+    r "adam-3e-3-onecycle" good $adam --lr 3e-3 --schedule onecycle
+    for lr in 0.05 0.02 0.01; do r "adam-$lr" high $adam --lr $lr; done
+    r "adam-1e-5" low $adam --lr 1e-5
+    r "adam-1e-3-exp" early-decay $adam --lr 1e-3 --schedule exp:gamma=0.95
+}
+
+start=$(date +%s)
+for seed in 1 2; do
+    s=$([ $seed = 1 ] && echo "" || echo "-s$seed")
+    full_grid samp sample 20 $seed "$s"
+    full_grid fash fashion-mnist 2 $seed "$s"
 done
+core_grid sdeep sample 20 128 1 --model mlp:512,256
+core_grid fdeep fashion-mnist 2 128 1 --model mlp:512,256
+core_grid sb32 sample 20 32 1
+core_grid fb32 fashion-mnist 2 32 1
+core_grid sb512 sample 60 512 1
+core_grid fb512 fashion-mnist 4 512 1
+core_grid s40 sample 40 128 1
+core_grid f10 fashion-mnist 10 128 1
 
 # Another framework's writer: PyTorch's SummaryWriter fixtures (their README says what the
 # series hold: a NaN loss and an infinite gradient norm at known steps, then healthy curves).
-for f in torch-scalars; do
-    cp -r "$fixtures/$f" "$out/runs/fixture-$f"
-    echo "fixture-$f nan fixture" >> "$out/runs.txt"
-    for sub in loss_train loss_val; do
-        mv "$out/runs/fixture-$f/$sub" "$out/runs/fixture-$f-$sub"
-        echo "fixture-$f-$sub good fixture" >> "$out/runs.txt"
+if [ "$rejudge" != 1 ]; then
+    for f in torch-scalars; do
+        rm -rf "$out/runs/fixture-$f" "$out/runs/fixture-$f"-loss_*
+        cp -r "$fixtures/$f" "$out/runs/fixture-$f"
+        echo "fixture-$f nan fixture" >> "$out/runs.txt"
+        for sub in loss_train loss_val; do
+            mv "$out/runs/fixture-$f/$sub" "$out/runs/fixture-$f-$sub"
+            echo "fixture-$f-$sub good fixture" >> "$out/runs.txt"
+        done
     done
-done
+    for name in $(cut -d' ' -f1 "$out/runs.txt"); do
+        "$bin" dump --format jsonl "$out/runs/$name" > "$out/runs/$name.points" 2> /dev/null || true
+    done
+fi
+trained=$(date +%s)
 
-for name in $(cut -d' ' -f1 "$out/runs.txt"); do
-    "$bin" dump --format jsonl "$out/runs/$name" > "$out/runs/$name.points" 2> /dev/null || true
+# Each run judged knowing its planned length, as the trainer's monitor does (--on-sign);
+# the fixtures from their last step.
+rm -f "$out"/check-*.json
+for list in "$out"/total-*.txt; do
+    total=$(basename "$list" .txt | cut -d- -f2)
+    "$bin" check --json --total-steps "$total" $(sed "s|^|$out/runs/|" "$list") \
+        > "$out/check-$total.json" || true
 done
-# Each run judged knowing its length, as the trainer's monitor does (--on-sign).
-for group in "samp 640" "fash 938" "fixture 0"; do
-    set -- $group
-    length=$([ "$2" -gt 0 ] && echo "--total-steps $2" || true)
-    "$bin" check --json $length $(grep " $1" "$out/runs.txt" | cut -d' ' -f1 | sed "s|^|$out/runs/|") \
-        > "$out/check-$1.json" || true
-done
+"$bin" check --json $(grep ' fixture$' "$out/runs.txt" | cut -d' ' -f1 | sed "s|^|$out/runs/|") \
+    > "$out/check-fixture.json" || true
 /usr/bin/python3 -c '
 import json, sys
 runs = [r for f in sys.argv[1:] for r in json.load(open(f))["runs"]]
 json.dump({"runs": runs}, sys.stdout)' "$out"/check-*.json > "$out/check.json"
 /usr/bin/python3 "$here/bench_signs_score.py" "$out"
+echo
+echo "$(wc -l < "$out/runs.txt") runs: trained in $((trained - start)) s, judged in $(($(date +%s) - trained)) s"
 echo
 echo "synthetic corpus (tests/signs/test_signs_corpus):"
 "$build/tests/signs/test_signs_corpus" 2>&1 | grep -v '^\['

@@ -168,7 +168,12 @@ static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swingi
         return;
     }
     if (b->plateaued || swinging || b->oscillated_since_best || m->loss.diverging) return;
-    double patience = fmax(o->plateau_patience, o->plateau_patience_fraction * (double)b->points);
+    /* A block median's scatter goes as noise / sqrt(window): noisier points (smaller
+     * batches: noise ~ 1 / sqrt(batch)) need (noise / plateau_noise)^2 times as many of
+     * them to show the same 1%, as many examples as a calmer run's patience. */
+    double noise = earlier_noise(b), points = o->plateau_patience;
+    if (noise > o->plateau_noise) points *= (noise / o->plateau_noise) * (noise / o->plateau_noise);
+    double patience = fmax(points, o->plateau_patience_fraction * (double)b->points);
     if ((double)(b->points - b->best_points) < patience) return;
     if (!(b->best <= untrained_level(b) * (1 - o->plateau_min_fall))) return; /* never fell */
     b->plateaued = 1;

@@ -20,7 +20,8 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .oscillation_min_drop = 0.02, .oscillation_lr_fraction = 0.5, .oscillation_rebound = 1.15,
         .oscillation_rebound_noise = 7.0,
         .oscillation_recover = 0.9, .oscillation_factor = 0.5,
-        .plateau_threshold = 0.01, .plateau_patience = 300, .plateau_patience_fraction = 0.25, .plateau_min_fall = 0.2,
+        .plateau_threshold = 0.01, .plateau_patience = 300, .plateau_patience_fraction = 0.25,
+        .plateau_noise = 0.15, .plateau_min_fall = 0.2,
         .plateau_decayed_fraction = 0.1, .plateau_factor = 0.1,
         .overfit_patience = 3, .overfit_rise = 0.05, .overfit_train_fall = 0.05,
         .slow_min_points = 300, .slow_max_fall = 0.5, .slow_ratio = 3.0, .slow_min_t = 3.0,
@@ -54,6 +55,7 @@ static int check_options(const lrs_signs_options *o)
     REQUIRE(o->plateau_threshold >= 0 && o->plateau_threshold < 1, "plateau_threshold", "in [0, 1)");
     REQUIRE(o->plateau_patience_fraction >= 0 && o->plateau_patience_fraction < 1,
             "plateau_patience_fraction", "in [0, 1)");
+    REQUIRE(o->plateau_noise > 0, "plateau_noise", "> 0");
     REQUIRE(o->plateau_patience >= 1 && o->overfit_patience >= 1 && o->slow_min_points >= 1,
             "plateau_patience, overfit_patience and slow_min_points", ">= 1");
     REQUIRE(o->overfit_rise >= 0, "overfit_rise", ">= 0");

@@ -118,7 +118,10 @@ typedef struct lrs_signs_options {
     double oscillation_factor;   /* suggested LR factor: 0.5 */
 
     double plateau_threshold;    /* improvement = block median < best x (1 - threshold): 0.01 */
-    int plateau_patience;        /* points without improvement: 300, or... */
+    int plateau_patience;        /* points without improvement: 300... */
+    double plateau_noise;        /* ...times (noise / this)^2 when the run's earlier noise is
+                                  * above it (small batches: as many examples, not points): 0.15,
+                                  * or... */
     double plateau_patience_fraction; /* ...this fraction of the points so far, if more: 0.25
                                   * (late in a long run a healthy loss gains 1% slower) */
     double plateau_min_fall;     /* only once the loss fell this fraction from its first block: 0.2 */

@@ -225,6 +225,30 @@ static void noise_growing_with_learning_is_not_a_swing(void **state)
     assert_non_null(strstr(s->message, "10.0x the run's earlier 3%"));
 }
 
+/* A loss that falls to 0.5 by its third block and stays there. With points 10% apart (a
+ * batch of 128's) the plateau comes after the 300-point patience; 30% apart (a batch of
+ * ~14's) a block median is 3x as uncertain: the patience is (0.30 / 0.15)^2 = 4x longer. */
+static void a_noisy_loss_plateaus_after_as_many_examples(void **state)
+{
+    (void)state;
+    double level[40], noise[40];
+    for (int k = 0; k < 40; k++) level[k] = k == 0 ? 1.0 : k == 1 ? 0.7 : 0.5;
+    for (int k = 0; k < 40; k++) noise[k] = 0.10;
+    int n = blocks_series(level, 40, noise, series.loss, series.lr);
+    run(series.loss, series.lr, n, 1, NULL, &signs);
+    const lrs_sign *s = find(&signs, LRS_SIGN_PLATEAU);
+    assert_non_null(s);
+    assert_int_equal(s->start_step, 199);
+    assert_int_equal(s->end_step, 499); /* 300 points after the best (the 2-block level 0.5) */
+    for (int k = 0; k < 40; k++) noise[k] = 0.30;
+    n = blocks_series(level, 40, noise, series.loss, series.lr);
+    run(series.loss, series.lr, n, 1, NULL, &signs);
+    s = find(&signs, LRS_SIGN_PLATEAU);
+    assert_non_null(s);
+    assert_int_equal(s->start_step, 199);
+    assert_int_equal(s->end_step, 1399); /* 1200 points after it */
+}
+
 static void oscillation_needs_a_high_lr(void **state)
 {
     (void)state;
@@ -506,6 +530,7 @@ int main(void)
         cmocka_unit_test(bad_options_are_named),
         cmocka_unit_test(a_run_that_stays_at_chance_after_a_jump_diverged),
         cmocka_unit_test(a_rebound_must_beat_the_block_medians_scatter),
+        cmocka_unit_test(a_noisy_loss_plateaus_after_as_many_examples),
         cmocka_unit_test(noise_growing_with_learning_is_not_a_swing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

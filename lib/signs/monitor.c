@@ -23,7 +23,7 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .plateau_threshold = 0.01, .plateau_patience = 300, .plateau_patience_fraction = 0.25,
         .plateau_noise = 0.15, .plateau_min_fall = 0.2,
         .plateau_decayed_fraction = 0.1, .plateau_factor = 0.1,
-        .overfit_patience = 3, .overfit_rise = 0.05, .overfit_train_fall = 0.05,
+        .overfit_patience = 3, .overfit_rise = 0.05, .overfit_noise = 2.0, .overfit_train_fall = 0.05,
         .slow_min_points = 300, .slow_max_fall = 0.5, .slow_ratio = 3.0, .slow_min_t = 3.0,
         .slow_end_area = 0.27, .slow_end_share = 0.05, .slow_end_lr_fraction = 0.5,
         .grad_ratio = 10.0, .grad_critical_ratio = 100.0, .grad_min_points = 10,
@@ -58,7 +58,7 @@ static int check_options(const lrs_signs_options *o)
     REQUIRE(o->plateau_noise > 0, "plateau_noise", "> 0");
     REQUIRE(o->plateau_patience >= 1 && o->overfit_patience >= 1 && o->slow_min_points >= 1,
             "plateau_patience, overfit_patience and slow_min_points", ">= 1");
-    REQUIRE(o->overfit_rise >= 0, "overfit_rise", ">= 0");
+    REQUIRE(o->overfit_rise >= 0 && o->overfit_noise >= 0, "overfit_rise and overfit_noise", ">= 0");
     REQUIRE(o->slow_ratio > 0 && o->slow_min_t >= 0, "slow_ratio and slow_min_t", "> 0 and >= 0");
     REQUIRE(o->slow_end_area > 0 && o->slow_end_area < 1 && o->slow_end_share >= 0 &&
             o->slow_end_share < 1 && o->slow_end_lr_fraction >= 0 && o->slow_end_lr_fraction <= 1,

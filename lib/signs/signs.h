@@ -131,7 +131,11 @@ typedef struct lrs_signs_options {
     double plateau_factor;       /* suggested LR factor (ReduceLROnPlateau's): 0.1 */
 
     int overfit_patience;        /* val points without a 1% improvement, each of them... 3 */
-    double overfit_rise;         /* ...at least this fraction above the best (not noise): 0.05 */
+    double overfit_rise;         /* ...at least this fraction above the best (not noise): 0.05,
+                                  * and at least... */
+    double overfit_noise;        /* ...this x the mean relative rise between evaluations (the
+                                  * val loss's own noise: a 1,000-example held-out set at a
+                                  * high LR moves 25% between epochs): 2 */
     double overfit_train_fall;   /* while the training trend fell this fraction: 0.05 */
 
     int slow_min_points;         /* judge slowness after this many points: 300 */

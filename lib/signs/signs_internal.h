@@ -79,7 +79,9 @@ typedef struct val_state {
     double best, train_at_best;
     int64_t best_step;
     int since_best;
-    int above_run;           /* consecutive points >= best x (1 + overfit_rise) */
+    int above_run;           /* consecutive points >= best x (1 + the rise needed) */
+    double last;             /* the previous finite point, NaN before one */
+    double change;           /* EMA (weight 1/4) of max(0, x - last) / last: half an evaluation's noise */
     int overfit_open;
     int nan_open;
 } val_state;

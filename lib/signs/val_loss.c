@@ -1,5 +1,6 @@
 /* The validation loss: nan and overfit (the val loss rises above its best, beyond the
- * noise of an evaluation, while the training loss keeps falling). Val losses come few (one per epoch), so nothing here
+ * noise of an evaluation, while the training loss keeps falling). An evaluation's noise
+ * is measured from the series' own rises between evaluations. Val losses come few (one per epoch), so nothing here
  * looks at spreads: only the best value so far and how many evaluations since. */
 #include <math.h>
 
@@ -7,7 +8,7 @@
 
 void val_reset(val_state *v)
 {
-    *v = (val_state){.best = INFINITY, .train_at_best = NAN};
+    *v = (val_state){.best = INFINITY, .train_at_best = NAN, .last = NAN, .change = NAN};
 }
 
 void val_feed(lrs_monitor *m, int64_t step, double x)
@@ -19,6 +20,15 @@ void val_feed(lrs_monitor *m, int64_t step, double x)
     if (signs_non_finite(m, LRS_ROLE_VAL_LOSS, step, x, &v->nan_open)) return;
     /* The training trend (slow EMA) stands for "the training loss" at this step. */
     double train = m->loss.finite ? m->loss.trend : NAN;
+    /* An evaluation's own noise (a small held-out set, a high LR: the val loss moves 25%
+     * between epochs) is no overfit: the rise must exceed it too. Its size: the mean
+     * relative rise between evaluations (noise rises half the time; a steady fall never). */
+    if (v->last > 0) {
+        double change = fmax(0, x - v->last) / v->last;
+        v->change = isnan(v->change) ? change : v->change + 0.25 * (change - v->change);
+    }
+    v->last = x;
+    double rise = isnan(v->change) ? o->overfit_rise : fmax(o->overfit_rise, o->overfit_noise * v->change);
     if (x < v->best * (1 - o->plateau_threshold)) {
         v->best = x;
         v->best_step = step;
@@ -28,7 +38,7 @@ void val_feed(lrs_monitor *m, int64_t step, double x)
         return;
     }
     v->since_best++;
-    v->above_run = x >= v->best * (1 + o->overfit_rise) ? v->above_run + 1 : 0;
+    v->above_run = x >= v->best * (1 + rise) ? v->above_run + 1 : 0;
     if (v->overfit_open || v->above_run < o->overfit_patience) return;
     if (!(train <= v->train_at_best * (1 - o->overfit_train_fall))) return;
     v->overfit_open = 1;

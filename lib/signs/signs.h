@@ -25,6 +25,7 @@
 #ifndef LRSCOPE_SIGNS_H
 #define LRSCOPE_SIGNS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "status.h"
@@ -160,6 +161,15 @@ typedef struct lrs_signs_options {
 
 /* Fills opt with the defaults above. */
 void lrs_signs_options_init(lrs_signs_options *opt);
+
+/* Sets one threshold from "name=value" (a field name above, e.g. "divergence_confirm=8").
+ * An unknown name or a value that is not a number (a whole one for counts) fails, naming
+ * it; the range is checked when a monitor opens with the options. */
+int lrs_signs_options_set(lrs_signs_options *opt, const char *assignment);
+/* The thresholds by index, 0..count-1: name and current value (for listing them). */
+size_t lrs_signs_option_count(void);
+const char *lrs_signs_option_name(size_t i);
+double lrs_signs_option_value(const lrs_signs_options *opt, size_t i);
 
 typedef struct lrs_monitor lrs_monitor;
 

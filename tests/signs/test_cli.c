@@ -144,6 +144,24 @@ static void check_cannot_read(void **state)
     char line[2048];
     assert_string_equal(first_line("stderr.txt", line),
                         "lrscope: check: --fail-on: expected warning or critical, got 'sometimes'\n");
+    assert_int_equal(lrscope(out, sizeof out, "check --set divergence_confirmed=8 %s", root), 3);
+    assert_string_equal(first_line("stderr.txt", line), "lrscope: check: --set: signs option 'divergence_confirmed': "
+                        "no such threshold (lrscope check --options lists them)\n");
+}
+
+/* --set reaches the detectors: the diverging run is critical by default and, with the
+ * divergence rules out of reach, no longer; --options lists what is in force. */
+static void check_thresholds_are_options(void **state)
+{
+    (void)state;
+    if (!bin()) skip();
+    assert_int_equal(lrscope(out, sizeof out, "check --set divergence_confirm=7 --options"), 0);
+    assert_non_null(strstr(out, "\ndivergence_confirm           7\n"));
+    assert_non_null(strstr(out, "\ndivergence_ratio             2\n"));
+    assert_int_equal(lrscope(out, sizeof out, "check --json %s/diverging", root), 2);
+    assert_int_equal(lrscope(out, sizeof out, "check --json --set divergence_ratio=1e9 --set divergence_climb_ratio=1e9 "
+                             "--set divergence_jump=1e9 --set divergence_return_confirm=100000 %s/diverging", root), 1);
+    assert_null(strstr(out, "\"kind\": \"divergence\""));
 }
 
 static void watch_once_runs_the_alert_command(void **state)
@@ -231,6 +249,7 @@ int main(void)
         cmocka_unit_test(check_json_shape_and_exit_codes),
         cmocka_unit_test(check_every_run_of_a_logdir),
         cmocka_unit_test(check_cannot_read),
+        cmocka_unit_test(check_thresholds_are_options),
         cmocka_unit_test(watch_once_runs_the_alert_command),
         cmocka_unit_test(watch_reports_a_live_divergence_once_within_the_latency_bound),
     };

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -487,6 +488,39 @@ static void bad_options_are_named(void **state)
     assert_string_equal(lrs_action_name(LRS_ACTION_RAISE_LR), "raise_lr");
 }
 
+/* Every threshold can be set by name; the listing reads back what was set. */
+static void options_are_set_by_name(void **state)
+{
+    (void)state;
+    lrs_signs_options opt, defaults;
+    lrs_signs_options_init(&opt);
+    lrs_signs_options_init(&defaults);
+    size_t n = lrs_signs_option_count();
+    assert_int_equal(n, 45);
+    for (size_t i = 0; i < n; i++) {
+        char assignment[64];
+        snprintf(assignment, sizeof assignment, "%s=%d", lrs_signs_option_name(i), (int)i + 2);
+        assert_int_equal(lrs_signs_options_set(&opt, assignment), LRS_OK);
+        assert_true(lrs_signs_option_value(&opt, i) == (double)(i + 2));
+    }
+    assert_memory_not_equal(&opt, &defaults, sizeof opt);
+    assert_int_equal(lrs_signs_options_set(&opt, "plateau_threshold=0.02"), LRS_OK);
+    assert_true(opt.plateau_threshold == 0.02);
+    assert_int_equal(lrs_signs_options_set(&opt, "window=16"), LRS_OK);
+    assert_int_equal(opt.window, 16);
+    static const struct { const char *set, *says; } bad[] = {
+        {"windows=16", "signs option 'windows': no such threshold"},
+        {"window=1.5", "signs option 'window': expected a whole number, got '1.5'"},
+        {"window", "signs option 'window': expected NAME=VALUE"},
+        {"smoothing=x", "signs option 'smoothing': expected a number, got 'x'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(lrs_signs_options_set(&opt, bad[i].set), LRS_ERR_ARG);
+        assert_non_null(strstr(lrs_errmsg(), bad[i].says));
+    }
+    assert_int_equal(opt.window, 16); /* a refused value changes nothing */
+}
+
 /* A run cut off while still learning: 2.3 -> 0.75 over 600 steps (a fall of 68%, past
  * slow_max_fall, halving within 3 runs) is slow at a constant LR; the same curve with the
  * LR annealed to zero is a schedule's last phase, and a 6,000-step run is not over yet. */
@@ -564,6 +598,7 @@ int main(void)
         cmocka_unit_test(five_points_raise_nothing_unless_unambiguous),
         cmocka_unit_test(a_restart_starts_the_series_afresh),
         cmocka_unit_test(bad_options_are_named),
+        cmocka_unit_test(options_are_set_by_name),
         cmocka_unit_test(a_run_that_stays_at_chance_after_a_jump_diverged),
         cmocka_unit_test(a_rebound_must_beat_the_block_medians_scatter),
         cmocka_unit_test(a_noisy_loss_plateaus_after_as_many_examples),

@@ -20,7 +20,8 @@
 # The synthetic corpus (tests/signs/test_signs_corpus) is printed after.
 # Run by hand: tools/bench/bench_signs.sh [BUILD_DIR] [OUT_DIR]   (about 10 minutes on
 # 2 cores). REJUDGE=1 with an OUT_DIR of an earlier run judges its runs again without
-# training (a changed detector on the same curves).
+# training (a changed detector on the same curves); CHECK_ARGS="--set NAME=VALUE ..." passes
+# thresholds to every check.
 set -eu
 build=${1:-build}
 out=${2:-$(mktemp -d /tmp/bench-signs-XXXXXX)}
@@ -144,10 +145,10 @@ trained=$(date +%s)
 rm -f "$out"/check-*.json
 for list in "$out"/total-*.txt; do
     total=$(basename "$list" .txt | cut -d- -f2)
-    "$bin" check --json --total-steps "$total" $(sed "s|^|$out/runs/|" "$list") \
+    "$bin" check --json --total-steps "$total" ${CHECK_ARGS:-} $(sed "s|^|$out/runs/|" "$list") \
         > "$out/check-$total.json" || true
 done
-"$bin" check --json $(grep ' fixture$' "$out/runs.txt" | cut -d' ' -f1 | sed "s|^|$out/runs/|") \
+"$bin" check --json ${CHECK_ARGS:-} $(grep ' fixture$' "$out/runs.txt" | cut -d' ' -f1 | sed "s|^|$out/runs/|") \
     > "$out/check-fixture.json" || true
 /usr/bin/python3 -c '
 import json, sys

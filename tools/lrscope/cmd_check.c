@@ -15,13 +15,14 @@ typedef struct check_args {
     int markdown;
     lrs_severity fail_on;
     int64_t total_steps;
+    lrs_signs_options opt;
     char **paths;
     int n_paths;
 } check_args;
 
 static const char usage[] =
     "usage: lrscope check LOGDIR... [--tag GLOB] [--json | --format human|json|markdown]\n"
-    "                     [--fail-on warning|critical] [--total-steps N]\n"
+    "                     [--fail-on warning|critical] [--total-steps N] [--set NAME=VALUE]...\n"
     "  LOGDIR         an event file, a run folder or a logdir tree: every run is checked\n"
     "  --tag          the loss is the first scalar tag matching this pattern (default: by\n"
     "                 name: loss, train/loss, Loss/train, train_loss, ...; never find/*)\n"
@@ -30,11 +31,14 @@ static const char usage[] =
     "  --fail-on      warning (default): exit 1 on a warning, 2 on a critical sign;\n"
     "                 critical: warnings exit 0\n"
     "  --total-steps  expected length of the runs (judges `slow` against it)\n"
+    "  --set          a detector threshold, e.g. --set divergence_confirm=8 (repeatable);\n"
+    "                 --options lists them all with their values\n"
     "exit: 0 ok, 1 warning, 2 critical, 3 could not read (or no run has a loss)\n";
 
 static int parse_args(int argc, char **argv, check_args *a)
 {
     *a = (check_args){.fail_on = LRS_SEVERITY_WARNING};
+    lrs_signs_options_init(&a->opt);
     a->paths = calloc((size_t)argc, sizeof *a->paths);
     if (!a->paths) return cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory");
     for (int i = 1; i < argc; i++) {
@@ -65,6 +69,12 @@ static int parse_args(int argc, char **argv, check_args *a)
             if (!(v = cli_flag_value("check", argc, argv, &i, "--total-steps")) ||
                 cli_parse_int64("check: --total-steps", v, 1, INT64_MAX, &a->total_steps))
                 return SIGNS_EXIT_UNREADABLE;
+        } else if (cli_is_flag(arg, "--set")) {
+            if (!(v = cli_flag_value("check", argc, argv, &i, "--set")) || signs_set_flag("check", v, &a->opt))
+                return SIGNS_EXIT_UNREADABLE;
+        } else if (!strcmp(arg, "--options")) {
+            signs_print_options(stdout, &a->opt);
+            return -1;
         } else if (arg[0] == '-' && arg[1] != '\0') {
             return cli_error(SIGNS_EXIT_UNREADABLE,
                              "check: unknown flag '%s' (see lrscope check --help)", arg);
@@ -159,11 +169,9 @@ int cmd_check(int argc, char **argv)
         free(a.paths);
         return rc < 0 ? SIGNS_EXIT_OK : rc;
     }
-    lrs_signs_options opt;
-    lrs_signs_options_init(&opt);
-    opt.total_steps = a.total_steps;
+    a.opt.total_steps = a.total_steps;
     lrs_monitor *m;
-    if (lrs_monitor_open(&m, &opt) != LRS_OK) {
+    if (lrs_monitor_open(&m, &a.opt) != LRS_OK) {
         free(a.paths);
         return cli_error(SIGNS_EXIT_UNREADABLE, "check: %s", lrs_errmsg());
     }

@@ -18,6 +18,7 @@ typedef struct watch_args {
     double interval, timeout; /* timeout 0: none */
     int json, once;
     int64_t total_steps;
+    lrs_signs_options opt;
 } watch_args;
 
 /* A followed run: its monitor and how far each picked series has been fed. */
@@ -30,14 +31,14 @@ typedef struct watched_run {
 
 static const char usage[] =
     "usage: lrscope watch LOGDIR [--interval SECS] [--on-alert CMD] [--json] [--once]\n"
-    "                     [--timeout SECS] [--tag GLOB] [--total-steps N]\n"
+    "                     [--timeout SECS] [--tag GLOB] [--total-steps N] [--set NAME=VALUE]...\n"
     "  --interval     seconds between polls (default 2)\n"
     "  --on-alert     run CMD with /bin/sh -c for each new sign: the sign as JSON on stdin and\n"
     "                 in LRSCOPE_RUN, _KIND, _SEVERITY, _TAG, _START_STEP, _END_STEP, _MESSAGE,\n"
     "                 _ACTION, _FACTOR\n"
     "  --json         one JSON object per sign and line (check's sign shape plus \"run\")\n"
     "  --once         poll once and exit;  --timeout  stop after SECS\n"
-    "  --tag, --total-steps  as for lrscope check\n"
+    "  --tag, --total-steps, --set, --options  as for lrscope check\n"
     "stops on SIGINT/SIGTERM; exit: the worst sign raised (0 none, 1 warning, 2 critical),\n"
     "3 when LOGDIR cannot be read\n";
 
@@ -52,6 +53,7 @@ static void on_stop_signal(int sig)
 static int parse_args(int argc, char **argv, watch_args *a)
 {
     *a = (watch_args){.interval = 2};
+    lrs_signs_options_init(&a->opt);
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
@@ -72,6 +74,12 @@ static int parse_args(int argc, char **argv, watch_args *a)
         } else if (cli_is_flag(arg, "--on-alert")) {
             if (!(a->on_alert = cli_flag_value("watch", argc, argv, &i, "--on-alert")))
                 return SIGNS_EXIT_UNREADABLE;
+        } else if (cli_is_flag(arg, "--set")) {
+            if (!(v = cli_flag_value("watch", argc, argv, &i, "--set")) || signs_set_flag("watch", v, &a->opt))
+                return SIGNS_EXIT_UNREADABLE;
+        } else if (!strcmp(arg, "--options")) {
+            signs_print_options(stdout, &a->opt);
+            return -1;
         } else if (cli_is_flag(arg, "--tag")) {
             if (!(a->tag_glob = cli_flag_value("watch", argc, argv, &i, "--tag")))
                 return SIGNS_EXIT_UNREADABLE;
@@ -226,8 +234,7 @@ int cmd_watch(int argc, char **argv)
     watch_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc) return rc < 0 ? SIGNS_EXIT_OK : rc;
-    lrs_signs_options opt;
-    lrs_signs_options_init(&opt);
+    lrs_signs_options opt = a.opt;
     opt.total_steps = a.total_steps;
     lrs_reader_options ropt;
     lrs_reader_options_init(&ropt);

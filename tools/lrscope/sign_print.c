@@ -123,3 +123,16 @@ void sign_print_human(FILE *f, const lrs_sign *s, const lrs_series *series)
     sign_print_suggestion(f, s);
     fputc('\n', f);
 }
+
+int signs_set_flag(const char *cmd, const char *assignment, lrs_signs_options *opt)
+{
+    if (lrs_signs_options_set(opt, assignment) != LRS_OK)
+        return cli_error(SIGNS_EXIT_UNREADABLE, "%s: --set: %s", cmd, lrs_errmsg());
+    return 0;
+}
+
+void signs_print_options(FILE *f, const lrs_signs_options *opt)
+{
+    for (size_t i = 0; i < lrs_signs_option_count(); i++)
+        fprintf(f, "%-28s %.15g\n", lrs_signs_option_name(i), lrs_signs_option_value(opt, i));
+}

@@ -37,6 +37,12 @@ void sign_print_suggestion(FILE *f, const lrs_sign *s);
  * at most width characters (buckets keep their largest value). */
 void sparkline(FILE *f, const lrs_series *s, int64_t start, int64_t end, int width);
 
+/* The flags check and watch share for the thresholds: "--set NAME=VALUE" sets one of
+ * lib/signs' options (0, or an exit status once the one-line error is printed), and
+ * "--options" prints every threshold with its value, one "name value" per line. */
+int signs_set_flag(const char *cmd, const char *assignment, lrs_signs_options *opt);
+void signs_print_options(FILE *f, const lrs_signs_options *opt);
+
 /* Exit statuses of check and watch (a CI step reads them). */
 enum { SIGNS_EXIT_OK = 0, SIGNS_EXIT_WARNING = 1, SIGNS_EXIT_CRITICAL = 2, SIGNS_EXIT_UNREADABLE = 3 };
 

@@ -202,9 +202,10 @@ int lrs_monitor_set_total_steps(lrs_monitor *m, int64_t total_steps);
 void lrs_monitor_close(lrs_monitor *m);
 
 /* Whether a scalar tag names a series the monitor takes, by its '/'-separated words
- * (case-insensitive): a word loss / train_loss / training_loss / val_loss / ... is a
- * loss, with a word val / valid / validation / eval / test (or val_loss...) a val loss;
- * lr / learning_rate / lr-* / lr_* an LR; grad_norm / gradient_norm / global_norm a
+ * (case-insensitive): a word loss / train_loss / training_loss / total_loss / val_loss /
+ * ... (also with Lightning's _step or _epoch after it) is a loss, with a word val / valid /
+ * validation / eval / test (or val_loss...) a val loss; lr / learning_rate / epoch_lr /
+ * lr-* / lr_* an LR; grad_norm / gradient_norm / global_norm / grad_2.0_norm_total a
  * gradient norm. Tags under find/ (LR range tests) and signs/ (what a sign policy did,
  * e.g. signs/lr_scale) are never taken. Returns 0 when the
  * tag is none of these, else a preference score (higher: a training loss over another

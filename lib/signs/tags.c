@@ -1,5 +1,6 @@
 /* Which series of a run is the loss, the val loss, the LR, the gradient norm: by tag
- * name, the way PyTorch, Lightning, Keras and TensorBoard users name them. */
+ * name, the way PyTorch, Lightning, Keras, Hugging Face, detectron2 and TensorBoard users
+ * name them. */
 #include <ctype.h>
 #include <string.h>
 
@@ -29,25 +30,39 @@ static int word_starts(const char *a, size_t n, const char *prefix)
 
 static const char *const val_words[] = {"val", "valid", "validation", "eval", "evaluation", "test", NULL};
 static const char *const train_words[] = {"train", "training", NULL};
-static const char *const loss_words[] = {"loss", "epoch_loss", "batch_loss", "train_loss", "training_loss", "loss_train",
+static const char *const loss_words[] = {"loss", "epoch_loss", "batch_loss", "total_loss", "loss_total",
+                                         "train_loss", "training_loss", "loss_train",
                                          "val_loss", "valid_loss", "validation_loss", "eval_loss",
                                          "test_loss", "loss_val", "loss_valid", "loss_test", NULL};
 static const char *const val_loss_words[] = {"val_loss", "valid_loss", "validation_loss",
                                              "eval_loss", "test_loss", "loss_val", "loss_valid",
                                              "loss_test", NULL};
 static const char *const train_loss_words[] = {"train_loss", "training_loss", "loss_train", NULL};
-static const char *const lr_words[] = {"lr", "learning_rate", "learning-rate", "learningrate", NULL};
+static const char *const lr_words[] = {"lr", "learning_rate", "learning-rate", "learningrate", "epoch_lr",
+                                       "epoch_learning_rate", NULL};
 static const char *const grad_words[] = {"grad_norm", "gradient_norm", "grad-norm", "grad_norm_total",
-                                         "global_grad_norm", "gradnorm", "global_norm", NULL};
+                                         "global_grad_norm", "gradnorm", "global_norm",
+                                         "grad_2.0_norm_total", NULL};
+
+/* The length of a word without Lightning's "_step" / "_epoch" suffix (self.log(...,
+ * on_step=True, on_epoch=True) logs train_loss_step and train_loss_epoch); *per_epoch
+ * is set for "_epoch". */
+static size_t stem(const char *w, size_t n, int *per_epoch)
+{
+    if (n > 5 && word_is(w + n - 5, 5, "_step")) return n - 5;
+    if (n > 6 && word_is(w + n - 6, 6, "_epoch")) return *per_epoch = 1, n - 6;
+    return n;
+}
 
 int lrs_signs_classify_tag(const char *tag, lrs_role *role)
 {
-    int loss = 0, val = 0, train = 0, lr = 0, grad = 0;
+    int loss = 0, val = 0, train = 0, lr = 0, grad = 0, per_epoch = 0;
     for (const char *p = tag; *p;) {
-        size_t n = strcspn(p, "/");
-        if (word_in(p, n, loss_words)) loss = 1;
-        if (word_in(p, n, val_words) || word_in(p, n, val_loss_words)) val = 1;
-        if (word_in(p, n, train_words) || word_in(p, n, train_loss_words)) train = 1;
+        size_t n = strcspn(p, "/"), s = stem(p, n, &per_epoch);
+        if (word_in(p, n, loss_words) || word_in(p, s, loss_words)) loss = 1;
+        if (word_in(p, n, val_words) || word_in(p, n, val_loss_words) || word_in(p, s, val_loss_words)) val = 1;
+        if (word_in(p, n, train_words) || word_in(p, n, train_loss_words) || word_in(p, s, train_loss_words))
+            train = 1;
         if (word_in(p, n, lr_words) || word_starts(p, n, "lr-") || word_starts(p, n, "lr_")) lr = 1;
         if (word_in(p, n, grad_words)) grad = 1;
         p += n;
@@ -60,8 +75,9 @@ int lrs_signs_classify_tag(const char *tag, lrs_role *role)
     else if (lr) *role = LRS_ROLE_LR;
     else if (grad) *role = LRS_ROLE_GRAD_NORM;
     else return 0;
-    /* Prefer the plainest name: "loss" over "train/loss" over "model/head/loss". */
+    /* Prefer the plainest name: "loss" over "train/loss" over "model/head/loss", and a
+     * per-step series over its per-epoch mean. */
     int depth = 0;
     for (const char *p = tag; *p; p++) depth += *p == '/';
-    return (train ? 8 : 0) + (depth == 0 ? 4 : 0) + (depth <= 1 ? 2 : 0) + 1;
+    return 2 * ((train ? 8 : 0) + (depth == 0 ? 4 : 0) + (depth <= 1 ? 2 : 0)) + (per_epoch ? 1 : 2);
 }

@@ -488,6 +488,36 @@ static void bad_options_are_named(void **state)
     assert_string_equal(lrs_action_name(LRS_ACTION_RAISE_LR), "raise_lr");
 }
 
+/* Tags as frameworks write them: the role, and which of two the picker prefers. */
+static void tags_are_classified_as_frameworks_name_them(void **state)
+{
+    (void)state;
+    static const struct { const char *tag; int role; } tags[] = {
+        {"loss", LRS_ROLE_LOSS}, {"train/loss", LRS_ROLE_LOSS}, {"Loss/train", LRS_ROLE_LOSS},
+        {"train_loss", LRS_ROLE_LOSS}, {"epoch_loss", LRS_ROLE_LOSS}, {"total_loss", LRS_ROLE_LOSS},
+        {"train_loss_step", LRS_ROLE_LOSS}, {"train_loss_epoch", LRS_ROLE_LOSS},
+        {"val/loss", LRS_ROLE_VAL_LOSS}, {"Loss/validation", LRS_ROLE_VAL_LOSS}, {"eval/loss", LRS_ROLE_VAL_LOSS},
+        {"val_loss_epoch", LRS_ROLE_VAL_LOSS}, {"val_loss", LRS_ROLE_VAL_LOSS},
+        {"train/learning_rate", LRS_ROLE_LR}, {"lr-AdamW", LRS_ROLE_LR}, {"epoch_lr", LRS_ROLE_LR},
+        {"lr", LRS_ROLE_LR}, {"train/grad_norm", LRS_ROLE_GRAD_NORM}, {"grad_2.0_norm_total", LRS_ROLE_GRAD_NORM},
+        {"accuracy", -1}, {"val/accuracy", -1}, {"find/loss", -1}, {"signs/lr_scale", -1}, {"lossy_metric", -1},
+    };
+    for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
+        lrs_role role = LRS_ROLE_COUNT;
+        int score = lrs_signs_classify_tag(tags[i].tag, &role);
+        if (tags[i].role < 0 ? score != 0 : score == 0 || (int)role != tags[i].role)
+            fail_msg("%s: score %d role %d, expected role %d", tags[i].tag, score, (int)role, tags[i].role);
+    }
+    static const char *const preferred[][2] = { /* the first over the second */
+        {"train_loss_step", "train_loss_epoch"}, {"train/loss", "model/head/loss"}, {"train_loss", "loss_val"},
+        {"loss", "model/aux/loss"},
+    };
+    for (size_t i = 0; i < sizeof preferred / sizeof preferred[0]; i++) {
+        lrs_role r;
+        assert_true(lrs_signs_classify_tag(preferred[i][0], &r) > lrs_signs_classify_tag(preferred[i][1], &r));
+    }
+}
+
 /* Every threshold can be set by name; the listing reads back what was set. */
 static void options_are_set_by_name(void **state)
 {
@@ -599,6 +629,7 @@ int main(void)
         cmocka_unit_test(a_restart_starts_the_series_afresh),
         cmocka_unit_test(bad_options_are_named),
         cmocka_unit_test(options_are_set_by_name),
+        cmocka_unit_test(tags_are_classified_as_frameworks_name_them),
         cmocka_unit_test(a_run_that_stays_at_chance_after_a_jump_diverged),
         cmocka_unit_test(a_rebound_must_beat_the_block_medians_scatter),
         cmocka_unit_test(a_noisy_loss_plateaus_after_as_many_examples),

@@ -29,6 +29,8 @@ static const char usage_text[] =
     "  defaults: --data sample --model mlp:256 --optimizer sgd:momentum=0.9 --lr 0.1 (sgd)\n"
     "  or 1e-3 (adam, adamw) --schedule constant --epochs 1 --batch 128 --seed 1, --threads all\n"
     "  cores, --logdir runs/<date-time>. Exit 3 when the loss becomes NaN or infinite.\n"
+    "  --seed S: PyTorch's initial weights and batches for torch.manual_seed(S) (nn.Linear\n"
+    "  layers, a DataLoader(shuffle=True), evaluations through a DataLoader).\n"
     "  --lr auto: a range test (logged under find/*) picks the LR (onecycle/cyclic: the max LR).\n"
     "  --on-sign warn (default): warning signs on stderr and under signs/ in the log; stop: end\n"
     "  on a critical sign (exit 3); reduce: LR x factor on oscillation/plateau; rollback: on\n"

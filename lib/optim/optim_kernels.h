@@ -1,36 +1,41 @@
 /* The update rules, written once and instantiated for REAL = float and double by
  * optim_step.c (SUFFIX names the instance). Each follows torch/optim/{sgd,adam,adamw}.py of PyTorch 1.13
  * (_single_tensor_* paths), including the order of operations, so the double instance
- * reproduces PyTorch's float64 trajectories to rounding. Scalars are cast to REAL as
- * PyTorch casts Python scalars to the tensor's dtype. */
+ * reproduces PyTorch's float64 trajectories to rounding and the float instance its float32
+ * ones bit for bit. Scalars are cast to REAL as PyTorch casts Python scalars to the tensor's
+ * dtype. PyTorch's AVX2 kernels round `a.add_(b, alpha=s)` once, as fma(b, s, a), and
+ * `a.addcmul_(t1, t2, value=s)` as fma(s * t1, t2, a) (the compiler fused it); mul_ and
+ * addcdiv_ round each operation, addcdiv_ as a + (s * t1) / t2. Checked bit for bit against
+ * torch 1.13's SGD, Adam and AdamW (foreach=False).
+ * FAST_KERNEL gives the loops an FMA instance chosen at load time (optim_step.c). */
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
 
 /* SGD: d = g + wd*p; buf = first ? d : momentum*buf + (1-dampening)*d;
  * d = nesterov ? d + momentum*buf : buf; p -= lr*d. (momentum 0: p -= lr*d.) */
-static void CAT(sgd_update, SUFFIX)(REAL *restrict p, const REAL *restrict g, REAL *restrict buf, size_t n,
-                                    const optim_hparams *hp, int first)
+FAST_KERNEL static void CAT(sgd_update, SUFFIX)(REAL *restrict p, const REAL *restrict g, REAL *restrict buf,
+                                                size_t n, const optim_hparams *hp, int first)
 {
     const REAL lr = (REAL)hp->lr, wd = (REAL)hp->wd, mom = (REAL)hp->momentum;
     const REAL keep = (REAL)(1.0 - hp->dampening);
     const int nesterov = hp->nesterov;
     for (size_t i = 0; i < n; i++) {
         REAL d = g[i];
-        if (wd != 0) d = d + wd * p[i];
+        if (wd != 0) d = FMA(p[i], wd, d);
         if (mom != 0) {
-            buf[i] = first ? d : buf[i] * mom + keep * d;
-            d = nesterov ? d + mom * buf[i] : buf[i];
+            buf[i] = first ? d : FMA(d, keep, buf[i] * mom);
+            d = nesterov ? FMA(buf[i], mom, d) : buf[i];
         }
-        p[i] = p[i] + (-lr) * d;
+        p[i] = FMA(d, -lr, p[i]);
     }
 }
 
 /* Adam / AdamW at step t (1-based): AdamW first shrinks p by (1 - lr*wd), Adam adds wd*p to
  * g; m = beta1*m + (1-beta1)*g; v = beta2*v + (1-beta2)*g*g; vmax = max(vmax, v) with
  * AMSGrad; p -= (lr / (1-beta1^t)) * m / (sqrt(v or vmax) / sqrt(1-beta2^t) + eps). */
-static void CAT(adam_update, SUFFIX)(REAL *restrict p, const REAL *restrict g, REAL *restrict m,
-                                     REAL *restrict v, REAL *restrict vmax, size_t n, const optim_hparams *hp,
-                                     uint64_t t)
+FAST_KERNEL static void CAT(adam_update, SUFFIX)(REAL *restrict p, const REAL *restrict g, REAL *restrict m,
+                                                 REAL *restrict v, REAL *restrict vmax, size_t n,
+                                                 const optim_hparams *hp, uint64_t t)
 {
     const int decoupled = hp->kind == OPTIM_ADAMW, amsgrad = hp->amsgrad;
     const REAL shrink = (REAL)(1.0 - hp->lr * hp->wd), wd = (REAL)hp->wd;
@@ -41,13 +46,13 @@ static void CAT(adam_update, SUFFIX)(REAL *restrict p, const REAL *restrict g, R
     for (size_t i = 0; i < n; i++) {
         REAL grad = g[i];
         if (decoupled) p[i] = p[i] * shrink;
-        else if (wd != 0) grad = grad + wd * p[i];
-        m[i] = m[i] * beta1 + one_minus_beta1 * grad;
-        v[i] = v[i] * beta2 + one_minus_beta2 * grad * grad;
+        else if (wd != 0) grad = FMA(p[i], wd, grad);
+        m[i] = FMA(grad, one_minus_beta1, m[i] * beta1);
+        v[i] = FMA(one_minus_beta2 * grad, grad, v[i] * beta2);
         REAL second = v[i];
         if (amsgrad) second = vmax[i] = vmax[i] > v[i] ? vmax[i] : v[i];
         REAL denom = SQRT(second) / bc2_sqrt + eps;
-        p[i] = p[i] + (-step_size) * (m[i] / denom);
+        p[i] = p[i] + (-step_size) * m[i] / denom;
     }
 }
 

@@ -149,6 +149,74 @@ static void clip_grad_norm_matches_pytorch(void **state)
 
 /* ---- specs ---- */
 
+/* torch 1.13's float32 updates, bit for bit (tests/optim/torch_update_bits.py prints this
+ * table): BIT_N parameters after BIT_STEPS steps from float32 ramps. PyTorch's kernels fuse some
+ * multiply-adds (add_ with alpha, addcmul_) and not others; rounding once more or less
+ * anywhere changes some of these bits. */
+enum { BIT_N = 36, BIT_STEPS = 4 };
+static const struct {
+    const char *spec;
+    uint32_t bits[BIT_N];
+} torch_updates[] = {
+    {"sgd:lr=0.1,momentum=0.9,nesterov=1,wd=0.01",
+     {0xbdec5c41, 0x3b8e46b4, 0xbe013ced, 0x3d8c7263, 0xbddd42a3, 0x3d6ca992,
+      0xbd336958, 0x3dc27579, 0xbd5fa489, 0x3e0f8cfb, 0xbc8ec654, 0xbe07e082,
+      0x3ce3cb9f, 0xbe04ec52, 0x3d521b3e, 0xbdad3425, 0x3d5dec01, 0xbd7a32e0,
+      0x3dcb9a7d, 0xbcff0f22, 0x3dfbb534, 0xbc54648a, 0xbe12f56c, 0x3d5202c9,
+      0xbe0059cf, 0x3d25c799, 0xbd7a4b53, 0x3d703607, 0xbd934342, 0x3dfba8fb,
+      0xbd0e4526, 0x3de58b62, 0x3c2c0f5f, 0xbe16a4d1, 0x3d0b3943, 0xbdd0a523}},
+    {"sgd:lr=0.1,momentum=0.8,dampening=0.3",
+     {0xbe041538, 0x3c42825c, 0xbe02bba9, 0x3d74e677, 0xbdcb786e, 0x3d7a4cb1,
+      0xbd52aaff, 0x3dc57b43, 0xbd4d44c3, 0x3e0ca416, 0xbc726bc8, 0xbe13b823,
+      0x3cd5fdc6, 0xbe010b1a, 0x3d365acd, 0xbdae4947, 0x3d808779, 0xbd889b55,
+      0x3dd45463, 0xbd12e676, 0x3dfa0259, 0xbbf7456c, 0xbe169dfc, 0x3d255d30,
+      0xbdf33d12, 0x3d2ac36c, 0xbd911a22, 0x3d8f609a, 0xbd8e6703, 0x3df1838b,
+      0xbd0c2439, 0x3df436a8, 0x3bdbacfb, 0xbe14ed6c, 0x3ccda30d, 0xbdd60dea}},
+    {"adam:lr=0.01,wd=0.01,amsgrad=1",
+     {0xbdec1854, 0x3c9870b4, 0xbe0fefac, 0x3d989189, 0xbdc2b3ec, 0x3d41d978,
+      0xbd1035b7, 0x3dc5a88e, 0xbd80b29a, 0x3e1c6f27, 0xbc802fa1, 0xbe14341f,
+      0x3d2b6f94, 0xbe16344e, 0x3d2d44bb, 0xbd8e72df, 0x3d29c4cd, 0xbd8cc412,
+      0x3deb5e87, 0xbd4b5c36, 0x3df0b6a6, 0x3b0e33d8, 0xbe23d58f, 0x3d5d69e8,
+      0xbde35f1c, 0x3ce3d2b6, 0xbd62a64a, 0x3d90602e, 0xbda8e538, 0x3e089d40,
+      0xbd07c5ab, 0x3dd8a32c, 0x3cbc5fbc, 0xbe14dcad, 0x3cbf9b22, 0xbdb4017c}},
+    {"adamw:lr=0.01",
+     {0xbdeca409, 0x3c9aff52, 0xbe10b831, 0x3d99037f, 0xbdc59ce6, 0x3d432030,
+      0xbd110a44, 0x3dc8763a, 0xbd813b64, 0x3e1d6085, 0xbc80e43d, 0xbe153486,
+      0x3d2c8344, 0xbe1706ea, 0x3d2e7f9c, 0xbd9002e9, 0x3d2ade4a, 0xbd8de6a3,
+      0x3dee1af7, 0xbd4c6291, 0x3df2c07f, 0x3b0f03c2, 0xbe24be6e, 0x3d5de4fc,
+      0xbde6bcec, 0x3ce5881e, 0xbd6390c3, 0x3d92e415, 0xbda9b2ec, 0x3e0943e6,
+      0xbd0958d2, 0x3dd9c74c, 0x3cbd1231, 0xbe162033, 0x3cc0af8d, 0xbdb5a9ec}},
+};
+
+/* ((i * mult + t * add) % mod) / mod - 0.5 in float32, as torch_update_bits.py's ramp. */
+static float ramp(int i, int mult, int add, int mod, int t)
+{
+    return (float)((i * mult + t * add) % mod) / (float)mod - 0.5f;
+}
+
+static void updates_are_pytorchs_bit_for_bit(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof torch_updates / sizeof torch_updates[0]; k++) {
+        float p[BIT_N], g[BIT_N];
+        for (int i = 0; i < BIT_N; i++) p[i] = ramp(i, 53, 0, 97, 0) * 0.3f;
+        lrs_optim *opt;
+        assert_int_equal(lrs_optim_create(&opt, torch_updates[k].spec, BIT_N), LRS_OK);
+        for (int t = 0; t < BIT_STEPS; t++) {
+            for (int i = 0; i < BIT_N; i++) g[i] = ramp(i, 31, 17, 89, t) * 0.1f;
+            assert_int_equal(lrs_optim_step(opt, p, g), LRS_OK);
+        }
+        int differ = 0;
+        for (int i = 0; i < BIT_N; i++) {
+            uint32_t got;
+            memcpy(&got, &p[i], sizeof got);
+            differ += got != torch_updates[k].bits[i];
+        }
+        if (differ) fail_msg("%s: %d of %d parameters differ from PyTorch's bits", torch_updates[k].spec, differ, BIT_N);
+        lrs_optim_free(opt);
+    }
+}
+
 static void spec_errors_point_at_the_bad_part(void **state)
 {
     (void)state;
@@ -250,6 +318,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_pytorch_trajectory_matches),
         cmocka_unit_test(clip_grad_norm_matches_pytorch),
+        cmocka_unit_test(updates_are_pytorchs_bit_for_bit),
         cmocka_unit_test(spec_errors_point_at_the_bad_part),
         cmocka_unit_test(lr_and_momentum_are_settable),
         cmocka_unit_test(state_save_load_resumes_bit_exactly),

@@ -174,8 +174,8 @@ int lrs_mlp_forward(lrs_mlp *m, const float *x, const int32_t *y, int batch, flo
         inp = m->out[l];
     }
     int right = 0;
-    double sum = softmax_xent_forward(m->out[m->layers - 1], y, batch, m->sizes[m->layers], &right);
-    if (loss) *loss = (float)(sum / batch);
+    float mean = softmax_xent_forward(m->out[m->layers - 1], y, batch, m->sizes[m->layers], &right);
+    if (loss) *loss = mean;
     if (correct) *correct = right;
     m->x = x, m->y = y, m->batch = batch;
     return LRS_OK;

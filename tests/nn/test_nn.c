@@ -131,6 +131,62 @@ static void init_is_pytorchs_bit_for_bit(void **state)
     cJSON_Delete(ref);
 }
 
+/* torch 1.13's loss and gradients for one batch, bit for bit (tests/nn/torch_step_bits.py
+ * prints this table): mlp:40,6 on 5 inputs and 10 classes, seed 5, a batch of 37 float32
+ * ramps. The widths take every order PyTorch's grad.sum(0) has (whole 32-column blocks, the
+ * rest interleaved, fewer than 8 columns), 37 rows more than two cascade blocks, and the
+ * softmax runs through Sleef's exp/log; a rounding anywhere changes a hash. */
+static const uint32_t torch_loss_bits = 0x4016216f;
+static const uint32_t torch_grad_bits[][2] = { /* FNV-1a of the tensor's bits, nonzeros */
+    {0x26704134, 140},
+    {0xee712bfe, 28},
+    {0x79896458, 107},
+    {0x5243d924, 4},
+    {0xfaa449da, 40},
+    {0x8d58ceeb, 10},
+};
+
+static uint32_t fnv1a(const float *x, size_t n)
+{
+    uint32_t h = 2166136261u;
+    const unsigned char *b = (const unsigned char *)x;
+    for (size_t i = 0; i < n * sizeof *x; i++) h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+static void step_is_pytorchs_bit_for_bit(void **state)
+{
+    (void)state;
+    enum { B = 37, IN = 5, CLASSES = 10 };
+    const int sizes[] = {IN, 40, 6, CLASSES};
+    float x[B * IN], loss;
+    int32_t y[B];
+    for (int i = 0; i < B * IN; i++) x[i] = (float)((i * 37) % 101) / 101.0f - 0.5f;
+    for (int i = 0; i < B; i++) y[i] = i % CLASSES;
+    lrs_mlp *m;
+    assert_int_equal(lrs_mlp_create(&m, "mlp:40,6", IN, CLASSES, B, 5), LRS_OK);
+    int threads = lrs_nn_threads();
+    lrs_nn_set_threads(1);
+    assert_int_equal(lrs_mlp_forward(m, x, y, B, &loss, NULL), LRS_OK);
+    assert_int_equal(lrs_mlp_backward(m), LRS_OK);
+    lrs_nn_set_threads(threads);
+    uint32_t loss_bits;
+    memcpy(&loss_bits, &loss, sizeof loss_bits);
+    assert_int_equal(loss_bits, torch_loss_bits);
+    const float *g = lrs_mlp_grads(m);
+    for (int l = 0, t = 0; l < 3; l++)
+        for (int bias = 0; bias < 2; bias++, t++) {
+            size_t n = bias ? (size_t)sizes[l + 1] : (size_t)sizes[l + 1] * sizes[l];
+            int nonzero = 0;
+            for (size_t i = 0; i < n; i++) nonzero += g[i] != 0;
+            if (fnv1a(g, n) != torch_grad_bits[t][0] || nonzero != (int)torch_grad_bits[t][1])
+                fail_msg("layer %d %s gradient: not PyTorch's bits (%d nonzero, PyTorch %d)", l,
+                         bias ? "bias" : "weight", nonzero, (int)torch_grad_bits[t][1]);
+            g += n;
+        }
+    lrs_mlp_free(m);
+}
+
 static void init_is_a_function_of_the_seed(void **state)
 {
     (void)state;
@@ -240,6 +296,7 @@ int main(void)
         cmocka_unit_test(backward_matches_finite_differences),
         cmocka_unit_test(init_is_pytorchs_bit_for_bit),
         cmocka_unit_test(init_is_a_function_of_the_seed),
+        cmocka_unit_test(step_is_pytorchs_bit_for_bit),
         cmocka_unit_test(spec_errors_point_at_the_bad_part),
         cmocka_unit_test(training_on_the_sample_lowers_the_loss),
     };

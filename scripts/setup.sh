@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(gcc make cmake pkg-config zlib1g-dev libprotobuf-c-dev protobuf-c-compiler
           libopenblas-dev libcmocka-dev libpng-dev libcairo2-dev libsqlite3-dev
-          libcjson-dev libxml2-dev)
+          libcjson-dev libxml2-dev libsleef-dev)
 for extra in "$@"; do
   case "$extra" in
     fashion-mnist) packages+=(dataset-fashion-mnist) ;;

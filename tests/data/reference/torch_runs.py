@@ -23,7 +23,8 @@ import os
 import struct
 import sys
 
-import torch
+os.environ["OPENBLAS_NUM_THREADS"] = "1"  # as lrscope --threads 1: OpenBLAS splits its sums by threads
+import torch  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SAMPLE = os.path.join(HERE, "..", "..", "..", "samples", "fashion-mnist")

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <sys/wait.h>
 
+#include "test_reader.h"
 #include "testutil.h"
 #include "tfevents.h"
 
@@ -40,10 +41,7 @@ static double accuracy(void)
 /* Points of tag in the one run of logdir. */
 static size_t points(const char *logdir, const char *tag)
 {
-    lrs_reader *r;
-    assert_int_equal(lrs_reader_open(&r, logdir, NULL), LRS_OK);
-    assert_int_equal(lrs_reader_poll(r, NULL), LRS_OK);
-    assert_int_equal(lrs_reader_run_count(r), 1);
+    lrs_reader *r = test_read_logdir(logdir);
     const lrs_series *s = lrs_run_find(lrs_reader_run(r, 0), tag);
     size_t n = s ? lrs_series_len(s) : 0;
     lrs_reader_close(r);

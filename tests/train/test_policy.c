@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "run_cli.h"
+#include "test_reader.h"
 #include "testutil.h"
 #include "sample_fixture.h"
 #include "train.h"
@@ -67,27 +68,10 @@ static void run_watched(watched *w, lrs_dataset *ds, const char *name, const cha
     w->rc = lrs_trainer_run_watched(w->t, pc, &w->result);
 }
 
-static lrs_reader *read_logdir(const char *logdir)
-{
-    lrs_reader *r;
-    assert_int_equal(lrs_reader_open(&r, logdir, NULL), LRS_OK);
-    assert_int_equal(lrs_reader_poll(r, NULL), LRS_OK);
-    assert_int_equal(lrs_reader_run_count(r), 1);
-    return r;
-}
-
-static const lrs_series *must_series(const lrs_reader *r, const char *tag)
-{
-    const lrs_series *s = lrs_run_find(lrs_reader_run(r, 0), tag);
-    if (!s)
-        fail_msg("tag %s is missing", tag);
-    return s;
-}
-
 /* The text logged under signs/log that contains `what`, or NULL. */
 static const char *find_log(const lrs_reader *r, const char *what)
 {
-    const lrs_series *s = must_series(r, "signs/log");
+    const lrs_series *s = test_must_series(r, "signs/log");
     const lrs_item *items = lrs_series_items(s);
     for (size_t i = 0; i < lrs_series_len(s); i++)
         if (strstr(items[i].data, what))
@@ -110,15 +94,15 @@ static void warn_logs_the_divergence_as_text_and_scalar(void **state)
     assert_int_equal(c.acts[LRS_ACT_LOGGED], w.result.signs);
     assert_int_equal(w.result.actions, 0);
     lrs_trainer_free(w.t);
-    lrs_reader *r = read_logdir(w.logdir);
+    lrs_reader *r = test_read_logdir(w.logdir);
     const char *line = find_log(r, "**divergence** (critical, train/loss");
     assert_non_null(line);
     assert_non_null(strstr(line, "LR was 2"));
     assert_non_null(strstr(line, "Done: logged"));
-    const lrs_series *action = must_series(r, "signs/action");
+    const lrs_series *action = test_must_series(r, "signs/action");
     assert_int_equal(lrs_series_len(action), (size_t)w.result.signs);
     assert_true(lrs_series_scalars(action)[0].value == LRS_ACT_LOGGED);
-    const lrs_series *scale = must_series(r, "signs/lr_scale");
+    const lrs_series *scale = test_must_series(r, "signs/lr_scale");
     assert_int_equal(lrs_series_len(scale), 1);
     assert_true(lrs_series_scalars(scale)[0].value == 1);
     lrs_reader_close(r);
@@ -140,10 +124,10 @@ static void stop_ends_a_diverging_run_with_a_flushed_log(void **state)
     assert_true(steps >= 3 && steps <= 10); /* it climbs from step 1 */
     assert_int_equal(c.acts[LRS_ACT_STOPPED], 1);
     /* Read before the trainer is freed: the stop itself flushed the log. */
-    lrs_reader *r = read_logdir(w.logdir);
-    assert_int_equal(lrs_series_len(must_series(r, "train/loss")), (size_t)steps);
+    lrs_reader *r = test_read_logdir(w.logdir);
+    assert_int_equal(lrs_series_len(test_must_series(r, "train/loss")), (size_t)steps);
     assert_non_null(find_log(r, "Done: stopped the run"));
-    assert_true(lrs_series_scalars(must_series(r, "signs/action"))[0].value == LRS_ACT_STOPPED);
+    assert_true(lrs_series_scalars(test_must_series(r, "signs/action"))[0].value == LRS_ACT_STOPPED);
     lrs_reader_close(r);
     lrs_trainer_free(w.t);
 }
@@ -175,10 +159,10 @@ static void reduce_lowers_the_lr_tenfold_on_a_plateau(void **state)
     assert_true(fabs(w.result.lr_scale - 0.1) < 1e-12);
     lrs_trainer_free(w.t);
     lrs_dataset_close(flat);
-    lrs_reader *r = read_logdir(w.logdir);
+    lrs_reader *r = test_read_logdir(w.logdir);
     assert_non_null(find_log(r, "**plateau**"));
     assert_non_null(find_log(r, "reduced the LR x0.1: 0.1 -> 0.01"));
-    const lrs_series *lr = must_series(r, "train/lr");
+    const lrs_series *lr = test_must_series(r, "train/lr");
     const lrs_scalar *p = lrs_series_scalars(lr);
     size_t n = lrs_series_len(lr), drops = 0;
     assert_int_equal(n, 800);
@@ -214,10 +198,10 @@ static void rollback_rescues_sgd_at_lr_1(void **state)
     assert_true(isfinite(r.train_loss) && r.train_loss < 0.6);
     assert_true(r.val_accuracy > 0.82);
     lrs_trainer_free(w.t);
-    lrs_reader *rd = read_logdir(w.logdir);
+    lrs_reader *rd = test_read_logdir(w.logdir);
     assert_non_null(find_log(rd, "rolled back to step 0 (rollback 1 of 5) and reduced the LR x0.1: 1 -> 0.1"));
     /* TensorBoard's restart rule: the curve shows the rescued run from step 0. */
-    const lrs_series *lr = must_series(rd, "train/lr");
+    const lrs_series *lr = test_must_series(rd, "train/lr");
     assert_int_equal(lrs_series_len(lr), 320);
     assert_true(fabs(lrs_series_scalars(lr)[319].value - 0.1) < 1e-6);
     lrs_reader_close(rd);
@@ -264,10 +248,10 @@ static void adapt_raises_a_slow_lr_up_to_lr_max(void **state)
     assert_true(c.acts[LRS_ACT_RAISED] >= 1);
     assert_true(fabs(w.result.lr_scale - 3) < 1e-9); /* the second raise (x2) stops at lr_max */
     lrs_trainer_free(w.t);
-    lrs_reader *r = read_logdir(w.logdir);
+    lrs_reader *r = test_read_logdir(w.logdir);
     assert_non_null(find_log(r, "**slow**"));
     assert_non_null(find_log(r, "raised the LR x"));
-    const lrs_series *lr = must_series(r, "train/lr");
+    const lrs_series *lr = test_must_series(r, "train/lr");
     const lrs_scalar *p = lrs_series_scalars(lr);
     size_t n = lrs_series_len(lr);
     double top = 0;

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "test_json.h"
+#include "test_reader.h"
 #include "testutil.h"
 #include "sample_fixture.h"
 #include "train.h"
@@ -34,21 +35,10 @@ static lrs_trainer *must_create(const lrs_train_config *cfg)
     return t;
 }
 
-/* The run "." of a logdir, read as TensorBoard shows it. */
-static lrs_reader *read_logdir(const char *logdir)
-{
-    lrs_reader *r;
-    assert_int_equal(lrs_reader_open(&r, logdir, NULL), LRS_OK);
-    assert_int_equal(lrs_reader_poll(r, NULL), LRS_OK);
-    assert_int_equal(lrs_reader_run_count(r), 1);
-    return r;
-}
-
+/* Series tag of the run, which must hold len points. */
 static const lrs_series *must_series(const lrs_reader *r, const char *tag, size_t len)
 {
-    const lrs_series *s = lrs_run_find(lrs_reader_run(r, 0), tag);
-    if (!s)
-        fail_msg("tag %s is missing", tag);
+    const lrs_series *s = test_must_series(r, tag);
     assert_int_equal(lrs_series_len(s), len);
     return s;
 }
@@ -72,7 +62,7 @@ static void short_run_learns_and_logs_every_tag(void **state)
     assert_int_equal(res.steps, 64);
     assert_true(res.val_accuracy > 0.70); /* 10 classes: chance is 0.1 */
 
-    lrs_reader *r = read_logdir(logdir);
+    lrs_reader *r = test_read_logdir(logdir);
     const lrs_scalar *loss = lrs_series_scalars(must_series(r, "train/loss", 64));
     assert_float_equal(loss[0].value, log(10.0), 0.1); /* PyTorch init: near-uniform softmax */
     double first = 0, last = 0;
@@ -172,7 +162,7 @@ static void resume_after_kill_equals_straight_run(void **state)
     lrs_trainer_free(straight);
     lrs_trainer_free(second);
 
-    lrs_reader *ra = read_logdir(dir_a), *rb = read_logdir(dir_b);
+    lrs_reader *ra = test_read_logdir(dir_a), *rb = test_read_logdir(dir_b);
     assert_int_equal(lrs_run_file_count(lrs_reader_run(rb, 0)), 2);
     const char *tags[] = {"train/loss", "train/lr", "train/grad_norm", "val/loss", "val/accuracy"};
     for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
@@ -199,7 +189,7 @@ static void nan_loss_stops_with_the_step_and_a_flushed_log(void **state)
     snprintf(want, sizeof want, "step %lld: the training loss is ", (long long)stopped);
     assert_non_null(strstr(lrs_errmsg(), want));
 
-    lrs_reader *r = read_logdir(logdir); /* before free: run() flushed */
+    lrs_reader *r = test_read_logdir(logdir); /* before free: run() flushed */
     const lrs_series *loss = must_series(r, "train/loss", (size_t)stopped + 1);
     const lrs_scalar *last = &lrs_series_scalars(loss)[stopped];
     assert_int_equal(last->step, stopped);

@@ -19,6 +19,7 @@
 #include <math.h>
 
 #include "run_cli.h"
+#include "test_reader.h"
 #include "testutil.h"
 #include "tfevents.h"
 #include "tune.h"
@@ -222,12 +223,8 @@ static void two_ranks_train_like_one_process(void **state)
 /* The scalar series tag of the run in logdir, n points (asserted), into out. */
 static void read_series(const char *logdir, const char *tag, double *out, size_t n)
 {
-    lrs_reader *r;
-    assert_int_equal(lrs_reader_open(&r, logdir, NULL), LRS_OK);
-    assert_int_equal(lrs_reader_poll(r, NULL), LRS_OK);
-    assert_int_equal(lrs_reader_run_count(r), 1);
-    const lrs_series *s = lrs_run_find(lrs_reader_run(r, 0), tag);
-    assert_non_null(s);
+    lrs_reader *r = test_read_logdir(logdir);
+    const lrs_series *s = test_must_series(r, tag);
     assert_int_equal(lrs_series_len(s), n);
     for (size_t i = 0; i < n; i++)
         out[i] = lrs_series_scalars(s)[i].value;

@@ -14,8 +14,7 @@ typedef struct check_args {
     int json;
     int markdown;
     lrs_severity fail_on;
-    int64_t total_steps;
-    lrs_signs_options opt;
+    lrs_signs_options opt; /* the thresholds; total_steps from --total-steps */
     char **paths;
     int n_paths;
 } check_args;
@@ -67,7 +66,7 @@ static int parse_args(int argc, char **argv, check_args *a)
                                   "check: --fail-on: expected warning or critical, got '%s'", v);
         } else if (cli_is_flag(arg, "--total-steps")) {
             if (!(v = cli_flag_value("check", argc, argv, &i, "--total-steps")) ||
-                cli_parse_int64("check: --total-steps", v, 1, INT64_MAX, &a->total_steps))
+                cli_parse_int64("check: --total-steps", v, 1, INT64_MAX, &a->opt.total_steps))
                 return SIGNS_EXIT_UNREADABLE;
         } else if (cli_is_flag(arg, "--set")) {
             if (!(v = cli_flag_value("check", argc, argv, &i, "--set")) || signs_set_flag("check", v, &a->opt))
@@ -129,7 +128,7 @@ static void check_run(lrs_monitor *m, const check_args *a, check_totals *t, cons
 {
     run_series rs;
     lrs_sign signs[CHECK_MAX_SIGNS];
-    int n, worst = run_verdict(m, run, a->tag_glob, a->total_steps, &rs, signs, CHECK_MAX_SIGNS, &n);
+    int n, worst = run_verdict(m, run, a->tag_glob, a->opt.total_steps, &rs, signs, CHECK_MAX_SIGNS, &n);
     t->runs++;
     if (rs.role[LRS_ROLE_LOSS]) t->runs_with_loss++;
     if (worst > t->worst) t->worst = worst;
@@ -169,7 +168,6 @@ int cmd_check(int argc, char **argv)
         free(a.paths);
         return rc < 0 ? SIGNS_EXIT_OK : rc;
     }
-    a.opt.total_steps = a.total_steps;
     lrs_monitor *m;
     if (lrs_monitor_open(&m, &a.opt) != LRS_OK) {
         free(a.paths);

@@ -17,8 +17,7 @@ typedef struct watch_args {
     const char *path, *on_alert, *tag_glob;
     double interval, timeout; /* timeout 0: none */
     int json, once;
-    int64_t total_steps;
-    lrs_signs_options opt;
+    lrs_signs_options opt; /* the thresholds; total_steps from --total-steps */
 } watch_args;
 
 /* A followed run: its monitor and how far each picked series has been fed. */
@@ -85,7 +84,7 @@ static int parse_args(int argc, char **argv, watch_args *a)
                 return SIGNS_EXIT_UNREADABLE;
         } else if (cli_is_flag(arg, "--total-steps")) {
             if (!(v = cli_flag_value("watch", argc, argv, &i, "--total-steps")) ||
-                cli_parse_int64("watch: --total-steps", v, 1, INT64_MAX, &a->total_steps))
+                cli_parse_int64("watch: --total-steps", v, 1, INT64_MAX, &a->opt.total_steps))
                 return SIGNS_EXIT_UNREADABLE;
         } else if (arg[0] == '-' && arg[1] != '\0') {
             return cli_error(SIGNS_EXIT_UNREADABLE, "watch: unknown flag '%s' (see lrscope watch --help)", arg);
@@ -234,8 +233,6 @@ int cmd_watch(int argc, char **argv)
     watch_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc) return rc < 0 ? SIGNS_EXIT_OK : rc;
-    lrs_signs_options opt = a.opt;
-    opt.total_steps = a.total_steps;
     lrs_reader_options ropt;
     lrs_reader_options_init(&ropt);
     ropt.raw = 1; /* points only get appended: a restart shows as steps going back */
@@ -256,7 +253,7 @@ int cmd_watch(int argc, char **argv)
         for (; damage_seen < lrs_reader_damage_count(r); damage_seen++)
             if (lrs_reader_damage(r, damage_seen)->kind != LRS_DAMAGE_TRUNCATED)
                 cli_warn("%s", lrs_reader_damage(r, damage_seen)->message);
-        int w = watch_poll(&a, r, &runs, &n_runs, &opt);
+        int w = watch_poll(&a, r, &runs, &n_runs, &a.opt);
         if (w > worst) worst = w;
         double left = deadline - now_seconds();
         if (a.once || left <= 0) break;

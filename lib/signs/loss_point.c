@@ -5,6 +5,7 @@
  * running minimum is "the running minimum" of the loss: slow enough that minibatch
  * noise and swings do not drag it down, so "2x the minimum" means a real climb. */
 #include <math.h>
+#include <stdio.h>
 
 #include "signs_internal.h"
 
@@ -20,6 +21,9 @@ static void raise_divergence(lrs_monitor *m, int64_t onset, int64_t step, double
     char lr[48];
     s->diverging = 1;
     s->episodes++;
+    s->episode_sign = m->raised;
+    s->episode_peak = s->high_since_near_min; /* x included */
+    s->episode_peak_step = s->high_step;
     signs_raise(m, LRS_SIGN_DIVERGENCE, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, onset,
                 step, LRS_ACTION_REDUCE_LR, m->opt.divergence_factor,
                 "loss %s: %.4g at step %lld is %.1fx its running minimum %.4g, left at step %lld%s;"
@@ -51,6 +55,45 @@ static int64_t return_onset(const loss_point_state *s)
     return s->trend_min <= 0.5 * s->first_value ? s->trend_min_step : s->first_step;
 }
 
+/* The divergence episode just ended with the loss back near its minimum: remembered, so
+ * that hindsight can tell at the end whether the run kept that recovery. */
+static void note_recovered(loss_point_state *s, int64_t step, double x)
+{
+    if (s->recovered_n == SIGNS_RECOVERED) return;
+    s->recovered[s->recovered_n++] = (struct recovered_episode){
+        .sign = s->episode_sign, .peak = s->episode_peak, .floor = s->trend_min, .back = x,
+        .peak_step = s->episode_peak_step, .back_step = step};
+}
+
+/* Hindsight, at the end of the series: a run that ends near its best level, clearly below
+ * its untrained loss, rode out the divergences it came back from. Unless one exploded
+ * (divergence_jump x its minimum: weights that far off recover by luck), each was a
+ * transient, as Adam's first steps at a high LR often are: its critical sign, if still
+ * waiting, becomes the spike it was. */
+static void judge_recovered(lrs_monitor *m)
+{
+    loss_point_state *s = &m->loss;
+    const lrs_signs_options *o = &m->opt;
+    if (s->diverging || !(s->trend <= 1.25 * s->trend_min) ||
+        (s->first_value > 0 && !(s->trend <= (1 - o->divergence_return_fall) * s->first_value)))
+        return;
+    for (int i = 0; i < s->recovered_n; i++) {
+        const struct recovered_episode *e = &s->recovered[i];
+        lrs_sign *held = signs_waiting(m, e->sign);
+        if (!held || held->kind != LRS_SIGN_DIVERGENCE || e->peak >= o->divergence_jump * e->floor) continue;
+        held->kind = LRS_SIGN_SPIKE;
+        held->severity = LRS_SEVERITY_INFO;
+        held->action = LRS_ACTION_NONE;
+        held->factor = NAN;
+        held->end_step = e->back_step;
+        snprintf(held->message, sizeof held->message,
+                 "loss climbed to %.4g at step %lld (%.1fx its running minimum %.4g) and was back to"
+                 " %.4g by step %lld: a transient the run recovered from, not a divergence",
+                 e->peak, (long long)e->peak_step, e->peak / e->floor, e->floor, e->back,
+                 (long long)e->back_step);
+    }
+}
+
 /* smooth_before: the fast EMA before x; both EMAs already include x. */
 static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smooth_before,
                              double trend_before, double jump_floor)
@@ -73,10 +116,13 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
         return;
     }
     if (s->diverging) {
+        if (x > s->episode_peak) s->episode_peak = x, s->episode_peak_step = step;
         /* recovered (near its minimum, clearly below the untrained loss): a new episode may start */
         if (s->smooth <= 1.2 * floor &&
-            (s->first_value <= 0 || s->smooth <= (1 - o->divergence_return_fall) * s->first_value))
+            (s->first_value <= 0 || s->smooth <= (1 - o->divergence_return_fall) * s->first_value)) {
             s->diverging = 0;
+            note_recovered(s, step, x);
+        }
         return;
     }
     if (s->high_run >= o->divergence_confirm)
@@ -173,6 +219,7 @@ void loss_point_feed(lrs_monitor *m, int64_t step, double x)
     s->last_value = x;
     if (s->smooth < s->smooth_min) s->smooth_min = s->smooth;
     if (s->trend < s->trend_min) s->trend_min = s->trend, s->trend_min_step = step;
+    if (s->smooth <= 1.1 * s->trend_min || x > s->high_since_near_min) s->high_since_near_min = x, s->high_step = step;
     if (s->smooth <= 1.1 * s->trend_min) s->near_min_step = step;
 
     judge_spike(m, step, x, smooth_before, spread_before);
@@ -187,4 +234,5 @@ void loss_point_finish(lrs_monitor *m)
     if (!s->diverging && s->last_jump)
         raise_divergence(m, s->near_min_step, s->last_finite_step, s->last_value,
                          "jumped tenfold at the end");
+    if (m->hindsight) judge_recovered(m);
 }

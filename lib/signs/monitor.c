@@ -92,6 +92,12 @@ int lrs_monitor_set_total_steps(lrs_monitor *m, int64_t total_steps)
     return LRS_OK;
 }
 
+int lrs_monitor_set_hindsight(lrs_monitor *m, int on)
+{
+    m->hindsight = on != 0;
+    return LRS_OK;
+}
+
 int lrs_monitor_open(lrs_monitor **out, const lrs_signs_options *opt)
 {
     *out = NULL;
@@ -170,16 +176,32 @@ int lrs_monitor_finish(lrs_monitor *m)
     return LRS_OK;
 }
 
+/* Makes room in a full queue: the oldest info sign goes (a spike matters less than any
+ * warning, and a judge that drains only at the end must not lose a critical sign to them),
+ * else the oldest sign. */
+static void drop_one(lrs_monitor *m)
+{
+    int at = 0;
+    while (at < m->queue_len && m->queue[(m->queue_head + at) % SIGNS_QUEUE].severity != LRS_SEVERITY_INFO) at++;
+    if (at == m->queue_len) at = 0;
+    for (int i = at; i > 0; i--) { /* close the gap from the head side */
+        int to = (m->queue_head + i) % SIGNS_QUEUE, from = (m->queue_head + i - 1) % SIGNS_QUEUE;
+        m->queue[to] = m->queue[from];
+        m->queue_seq[to] = m->queue_seq[from];
+    }
+    m->queue_head = (m->queue_head + 1) % SIGNS_QUEUE;
+    m->queue_len--;
+    m->dropped++;
+}
+
 void signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, lrs_role role,
                  int64_t start_step, int64_t end_step, lrs_action action, double factor,
                  const char *fmt, ...)
 {
-    if (m->queue_len == SIGNS_QUEUE) { /* drop the oldest: newer signs matter more */
-        m->queue_head = (m->queue_head + 1) % SIGNS_QUEUE;
-        m->queue_len--;
-        m->dropped++;
-    }
-    lrs_sign *s = &m->queue[(m->queue_head + m->queue_len++) % SIGNS_QUEUE];
+    if (m->queue_len == SIGNS_QUEUE) drop_one(m);
+    int slot = (m->queue_head + m->queue_len++) % SIGNS_QUEUE;
+    m->queue_seq[slot] = m->raised++;
+    lrs_sign *s = &m->queue[slot];
     *s = (lrs_sign){.kind = kind, .severity = severity, .role = role, .start_step = start_step,
                     .end_step = end_step, .action = action, .factor = factor};
     memcpy(s->tag, m->tag[role], sizeof s->tag); /* both 128 bytes, NUL-terminated */
@@ -187,6 +209,15 @@ void signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, lrs_
     va_start(ap, fmt);
     vsnprintf(s->message, sizeof s->message, fmt, ap);
     va_end(ap);
+}
+
+lrs_sign *signs_waiting(lrs_monitor *m, uint64_t seq)
+{
+    for (int i = 0; i < m->queue_len; i++) {
+        int slot = (m->queue_head + i) % SIGNS_QUEUE;
+        if (m->queue_seq[slot] == seq) return &m->queue[slot];
+    }
+    return NULL;
 }
 
 int signs_non_finite(lrs_monitor *m, lrs_role role, int64_t step, double x, int *open)

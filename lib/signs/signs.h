@@ -188,7 +188,8 @@ int lrs_monitor_feed(lrs_monitor *m, lrs_role role, int64_t step, double value);
 int lrs_monitor_finish(lrs_monitor *m);
 
 /* Copies the oldest sign not yet taken into *out and returns 1; 0 when none. At most
- * 64 signs wait: older ones are dropped (lrs_monitor_dropped counts them). */
+ * 64 signs wait: beyond that the oldest info sign is dropped, else the oldest sign
+ * (lrs_monitor_dropped counts them). */
 int lrs_monitor_next_sign(lrs_monitor *m, lrs_sign *out);
 uint64_t lrs_monitor_dropped(const lrs_monitor *m);
 
@@ -198,6 +199,14 @@ void lrs_monitor_reset(lrs_monitor *m);
 /* The expected last step of the run (options.total_steps) for the runs that follow:
  * a check after the fact knows it from the series' last step. 0 = unknown. */
 int lrs_monitor_set_total_steps(lrs_monitor *m, int64_t total_steps);
+
+/* Judging after the fact (check, report), when nothing acts on a sign before the series
+ * ends: on, a divergence whose loss then comes back near its minimum (clearly below the
+ * untrained loss) without ever reaching divergence_jump x that minimum is reported as the
+ * transient it was, a `spike` (info), not as critical. Live judging (watch, the trainer's
+ * policies) must act at once and keeps it off (the default). Signs already taken with
+ * lrs_monitor_next_sign are not rewritten. */
+int lrs_monitor_set_hindsight(lrs_monitor *m, int on);
 
 void lrs_monitor_close(lrs_monitor *m);
 

@@ -8,6 +8,7 @@
 
 #define SIGNS_MAX_WINDOW 512
 #define SIGNS_QUEUE 64
+#define SIGNS_RECOVERED 8 /* recovered divergence episodes remembered for hindsight */
 #define SIGNS_RECENT 64 /* block levels kept to tell a steady fall from one levelling off */
 
 /* Per-point state of the training loss: smoothed values and the divergence/spike episodes. */
@@ -26,6 +27,8 @@ typedef struct loss_point_state {
     double trend_min;        /* running minimum of trend: "the running minimum" */
     double smooth_min;       /* running minimum of smooth (the divergence_jump reference) */
     int64_t near_min_step;   /* last step where smooth <= 1.1 x trend_min */
+    double high_since_near_min; /* the highest point since then, and where */
+    int64_t high_step;
     int64_t trend_min_step;  /* where trend_min was reached */
     int return_run;          /* consecutive points with smooth back near first_value */
     int high_run;            /* consecutive points with loss and smooth >= ratio x trend_min */
@@ -33,6 +36,15 @@ typedef struct loss_point_state {
     int trend_run;           /* consecutive points where trend rose */
     int jump_run;            /* consecutive points >= divergence_jump x smooth_min */
     int diverging;           /* a divergence episode is open */
+    uint64_t episode_sign;   /* its sign's number (monitor.raised before it was raised) */
+    double episode_peak;     /* its highest point, and where */
+    int64_t episode_peak_step;
+    struct recovered_episode { /* divergences the loss came back from, for hindsight */
+        uint64_t sign;
+        double peak, floor, back;
+        int64_t peak_step, back_step;
+    } recovered[SIGNS_RECOVERED];
+    int recovered_n;
     int spike_pending;       /* points since a spike candidate, 0 = none */
     int64_t spike_step, spike_end;
     double spike_base, spike_peak;
@@ -107,7 +119,10 @@ struct lrs_monitor {
     grad_state grad;
     lr_state lr;
     int finished;
+    int hindsight;           /* lrs_monitor_set_hindsight */
+    uint64_t raised;         /* signs raised so far: the next sign's number */
     lrs_sign queue[SIGNS_QUEUE];
+    uint64_t queue_seq[SIGNS_QUEUE]; /* each waiting sign's number */
     int queue_head, queue_len;
     uint64_t dropped;
 };
@@ -116,6 +131,10 @@ struct lrs_monitor {
 void signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, lrs_role role,
                  int64_t start_step, int64_t end_step, lrs_action action, double factor,
                  const char *fmt, ...) __attribute__((format(printf, 9, 10)));
+
+/* The sign numbered seq (monitor.raised before raising it) if it is still waiting in the
+ * queue (not taken, not dropped), else NULL: hindsight rewrites it there. */
+lrs_sign *signs_waiting(lrs_monitor *m, uint64_t seq);
 
 /* For a non-finite x: raises `nan` (critical, stop) once per episode (*open) and
  * returns 1; for a finite x closes the episode and returns 0. */

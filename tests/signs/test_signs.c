@@ -26,17 +26,20 @@ static void drain(lrs_monitor *m, sign_list *out)
         if (out->n < MAX_SIGNS) out->sign[out->n++] = s;
 }
 
+static int hindsight; /* judge as check does, knowing the whole series */
+
 /* Feeds LR and loss at steps first + t * gap, finishes, and collects every sign. */
 static void run(const double *loss, const double *lr, int n, int64_t gap,
                 const lrs_signs_options *opt, sign_list *out)
 {
     lrs_monitor *m;
     assert_int_equal(lrs_monitor_open(&m, opt), LRS_OK);
+    lrs_monitor_set_hindsight(m, hindsight);
     out->n = 0;
     for (int t = 0; t < n; t++) {
         if (lr) lrs_monitor_feed(m, LRS_ROLE_LR, t * gap, lr[t]);
         lrs_monitor_feed(m, LRS_ROLE_LOSS, t * gap, loss[t]);
-        drain(m, out);
+        if (!hindsight) drain(m, out); /* hindsight: signs wait in the queue till the end */
     }
     lrs_monitor_finish(m);
     drain(m, out);
@@ -157,6 +160,74 @@ static void a_run_that_stays_at_chance_after_a_jump_diverged(void **state)
     for (int t = 32; t < 72; t++) loss[t] = 0.5 + 1.5 * exp(-(t - 32) / 8.0);
     run(loss, lr, 72, 1, NULL, &signs);
     assert_null(find(&signs, LRS_SIGN_DIVERGENCE));
+}
+
+/* Adam at 10-30x its usual LR: the first steps blow the loss up 4.5x, then it learns well
+ * (Fashion-MNIST, Adam 0.03, seed 2: these are its first 12 losses). Live, that is a
+ * divergence (the trainer must act within 20 steps); after the fact, a transient. */
+static void hindsight_calls_a_divergence_the_run_recovered_from_a_transient(void **state)
+{
+    (void)state;
+    static const double start[12] = {2.31, 8.52, 10.38, 7.04, 6.69, 5.92, 2.93, 2.09, 1.55, 1.42, 1.39, 1.13};
+    enum { N = 400 };
+    double loss[N], lr[N];
+    for (int t = 0; t < N; t++) {
+        loss[t] = t < 12 ? start[t] : (0.45 + 0.7 * exp(-(t - 12) / 60.0)) * (1 + 0.1 * ((t * 7) % 5 - 2) / 2.0);
+        lr[t] = 0.03;
+    }
+    hindsight = 0;
+    run(loss, lr, N, 1, NULL, &signs);
+    const lrs_sign *s = find(&signs, LRS_SIGN_DIVERGENCE);
+    assert_non_null(s);
+    assert_int_equal(s->severity, LRS_SEVERITY_CRITICAL);
+    assert_in_range(s->end_step, 1, 4);
+
+    hindsight = 1;
+    run(loss, lr, N, 1, NULL, &signs);
+    assert_null(find(&signs, LRS_SIGN_DIVERGENCE));
+    s = find(&signs, LRS_SIGN_SPIKE);
+    assert_non_null(s);
+    assert_int_equal(s->severity, LRS_SEVERITY_INFO);
+    assert_int_equal(s->action, LRS_ACTION_NONE);
+    assert_int_equal(s->start_step, 0);
+    assert_non_null(strstr(s->message, "climbed to 10.38 at step 2 (4.5x its running minimum 2.31)"));
+    assert_non_null(strstr(s->message, "not a divergence"));
+
+    /* Ten times the minimum is an explosion the run survived by luck: still critical. */
+    loss[2] = 26.88;
+    run(loss, lr, N, 1, NULL, &signs);
+    s = find(&signs, LRS_SIGN_DIVERGENCE);
+    assert_non_null(s);
+    assert_int_equal(s->severity, LRS_SEVERITY_CRITICAL);
+    loss[2] = start[2];
+
+    /* Back below its minimum for a moment, then at chance for good: it diverged. */
+    for (int t = 40; t < N; t++) loss[t] = 2.30 * (1 + 0.02 * ((t * 7) % 5 - 2) / 2.0);
+    run(loss, lr, N, 1, NULL, &signs);
+    s = find(&signs, LRS_SIGN_DIVERGENCE);
+    assert_non_null(s);
+    assert_int_equal(s->severity, LRS_SEVERITY_CRITICAL);
+    hindsight = 0;
+}
+
+/* A judge that drains only at the end must not lose a critical sign to many spikes. */
+static void a_full_queue_drops_info_signs_first(void **state)
+{
+    (void)state;
+    enum { N = 2000 };
+    double loss[N];
+    for (int t = 0; t < N; t++)
+        loss[t] = (0.5 + exp(-t / 100.0)) * (1 + 0.02 * ((t * 7) % 5 - 2)) * (t > 100 && t % 25 == 0 ? 3 : 1);
+    loss[50] = NAN;
+    hindsight = 1;
+    run(loss, NULL, N, 1, NULL, &signs);
+    hindsight = 0;
+    assert_int_equal(signs.n, 64);
+    assert_int_equal(signs.sign[0].kind, LRS_SIGN_NAN);
+    assert_int_equal(signs.sign[0].start_step, 50);
+    assert_int_equal(count(&signs, LRS_SIGN_PLATEAU), 1); /* the warning after them too */
+    assert_int_equal(count(&signs, LRS_SIGN_SPIKE), 62);
+    assert_int_equal(signs.sign[63].start_step, N - 25);
 }
 
 /* Blocks of 50 points: block k sits at level[k] with points alternating level x (1 +- a)
@@ -620,6 +691,8 @@ int main(void)
         cmocka_unit_test(slow_suggests_raising_the_lr),
         cmocka_unit_test(slow_at_the_end_of_a_run_cut_off_while_learning),
         cmocka_unit_test(a_divergence_that_comes_back_down_is_also_oscillation),
+        cmocka_unit_test(hindsight_calls_a_divergence_the_run_recovered_from_a_transient),
+        cmocka_unit_test(a_full_queue_drops_info_signs_first),
         cmocka_unit_test(healthy_runs_raise_no_warning),
         cmocka_unit_test(a_long_run_still_gaining_slowly_is_no_plateau),
         cmocka_unit_test(grad_norm_explosions),

@@ -154,13 +154,26 @@ static double untrained_level(const loss_block_state *b)
     return fmax(b->first_median, b->start_sum / b->start_n);
 }
 
+/* The relative gain that counts as an improvement: plateau_threshold, or, once the LR has
+ * decayed to plateau_decayed_fraction of its peak, also twice a 2-block level's chance
+ * scatter (noise / sqrt(2 window) x 1.25 for a median): a decayed LR moves the loss less
+ * than that, and a lucky pair of blocks would restart the patience again and again. */
+static double plateau_gain_needed(const lrs_monitor *m)
+{
+    const lrs_signs_options *o = &m->opt;
+    double noise = earlier_noise(&m->block);
+    if (!(m->lr.peak > 0 && m->lr.now <= o->plateau_decayed_fraction * m->lr.peak) || isnan(noise))
+        return o->plateau_threshold;
+    return fmax(o->plateau_threshold, 2 * 1.25 * noise / sqrt(2.0 * o->window));
+}
+
 /* level: the mean of the last two block medians (a single lucky low block would stay
  * the best for long and make a slow healthy fall look like a plateau). */
 static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swinging)
 {
     loss_block_state *b = &m->block;
     const lrs_signs_options *o = &m->opt;
-    if (level < b->best * (1 - o->plateau_threshold)) {
+    if (level < b->best * (1 - plateau_gain_needed(m))) {
         b->best = level;
         b->best_points = b->points;
         b->best_step = step;

@@ -22,7 +22,7 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .oscillation_recover = 0.9, .oscillation_factor = 0.5,
         .plateau_threshold = 0.01, .plateau_patience = 300, .plateau_patience_fraction = 0.25,
         .plateau_noise = 0.15, .plateau_min_fall = 0.2,
-        .plateau_decayed_fraction = 0.1, .plateau_factor = 0.1,
+        .plateau_decayed_fraction = 0.05, .plateau_factor = 0.1,
         .overfit_patience = 3, .overfit_rise = 0.05, .overfit_noise = 2.0, .overfit_train_fall = 0.05,
         .slow_min_points = 300, .slow_max_fall = 0.5, .slow_ratio = 3.0, .slow_min_t = 3.0,
         .slow_end_area = 0.27, .slow_end_share = 0.05, .slow_end_lr_fraction = 0.5,

@@ -126,9 +126,11 @@ typedef struct lrs_signs_options {
     double plateau_patience_fraction; /* ...this fraction of the points so far, if more: 0.25
                                   * (late in a long run a healthy loss gains 1% slower) */
     double plateau_min_fall;     /* only once the loss fell this fraction from its first block: 0.2 */
-    double plateau_decayed_fraction; /* LR <= this fraction of its peak: "decayed too early": 0.1
-                                  * (not raised when the stall began in the second half of a
-                                  * run of known total_steps: a schedule's last phase) */
+    double plateau_decayed_fraction; /* LR <= this fraction of its peak: "decayed too early": 0.05
+                                  * (below one StepLR x0.1 step, a normal recipe; not raised
+                                  * when the stall began in the second half of a run of known
+                                  * total_steps: a schedule's last phase). At such an LR a gain
+                                  * must also beat twice a 2-block level's chance scatter */
     double plateau_factor;       /* suggested LR factor (ReduceLROnPlateau's): 0.1 */
 
     int overfit_patience;        /* val points without a 1% improvement, each of them... 3 */
@@ -202,8 +204,9 @@ int lrs_monitor_set_total_steps(lrs_monitor *m, int64_t total_steps);
 
 /* Judging after the fact (check, report), when nothing acts on a sign before the series
  * ends: on, a divergence whose loss then comes back near its minimum (clearly below the
- * untrained loss) without ever reaching divergence_jump x that minimum is reported as the
- * transient it was, a `spike` (info), not as critical. Live judging (watch, the trainer's
+ * untrained loss) without ever reaching divergence_jump x that minimum, in a run that ends
+ * within 1.25x its minimum, is reported as the transient it was, a `spike` (info), not as
+ * critical; an overfit whose val loss later reaches a new best becomes info. Live judging (watch, the trainer's
  * policies) must act at once and keeps it off (the default). Signs already taken with
  * lrs_monitor_next_sign are not rewritten. */
 int lrs_monitor_set_hindsight(lrs_monitor *m, int on);

@@ -95,6 +95,9 @@ typedef struct val_state {
     double last;             /* the previous finite point, NaN before one */
     double change;           /* EMA (weight 1/4) of max(0, x - last) / last: half an evaluation's noise */
     int overfit_open;
+    uint64_t overfit_sign;   /* the open episode's sign number and its highest point */
+    double overfit_peak;
+    int64_t overfit_peak_step;
     int nan_open;
 } val_state;
 

@@ -3,12 +3,31 @@
  * is measured from the series' own rises between evaluations. Val losses come few (one per epoch), so nothing here
  * looks at spreads: only the best value so far and how many evaluations since. */
 #include <math.h>
+#include <stdio.h>
 
 #include "signs_internal.h"
 
 void val_reset(val_state *v)
 {
     *v = (val_state){.best = INFINITY, .train_at_best = NAN, .last = NAN, .change = NAN};
+}
+
+/* Hindsight: the val loss reached a new best after an overfit episode, so the rise was an
+ * evaluation's noise (or a phase the run came out of): "keep the checkpoint of step N"
+ * would have kept a worse model. The episode's sign, if still waiting, becomes info. */
+static void overfit_disproved(lrs_monitor *m, int64_t step, double x)
+{
+    val_state *v = &m->val;
+    lrs_sign *held = signs_waiting(m, v->overfit_sign);
+    if (!held || held->kind != LRS_SIGN_OVERFIT) return;
+    held->severity = LRS_SEVERITY_INFO;
+    held->action = LRS_ACTION_NONE;
+    held->end_step = step;
+    snprintf(held->message, sizeof held->message,
+             "validation loss rose to %.4g at step %lld, above its best %.4g (step %lld), then"
+             " reached a new best %.4g at step %lld: not overfitting",
+             v->overfit_peak, (long long)v->overfit_peak_step, v->best, (long long)v->best_step, x,
+             (long long)step);
 }
 
 void val_feed(lrs_monitor *m, int64_t step, double x)
@@ -30,6 +49,7 @@ void val_feed(lrs_monitor *m, int64_t step, double x)
     v->last = x;
     double rise = isnan(v->change) ? o->overfit_rise : fmax(o->overfit_rise, o->overfit_noise * v->change);
     if (x < v->best * (1 - o->plateau_threshold)) {
+        if (v->overfit_open && m->hindsight) overfit_disproved(m, step, x);
         v->best = x;
         v->best_step = step;
         v->since_best = v->above_run = 0;
@@ -39,9 +59,13 @@ void val_feed(lrs_monitor *m, int64_t step, double x)
     }
     v->since_best++;
     v->above_run = x >= v->best * (1 + rise) ? v->above_run + 1 : 0;
+    if (v->overfit_open && x > v->overfit_peak) v->overfit_peak = x, v->overfit_peak_step = step;
     if (v->overfit_open || v->above_run < o->overfit_patience) return;
     if (!(train <= v->train_at_best * (1 - o->overfit_train_fall))) return;
     v->overfit_open = 1;
+    v->overfit_sign = m->raised;
+    v->overfit_peak = x;
+    v->overfit_peak_step = step;
     signs_raise(m, LRS_SIGN_OVERFIT, LRS_SEVERITY_WARNING, LRS_ROLE_VAL_LOSS, v->best_step, step,
                 LRS_ACTION_STOP, NAN,
                 "validation loss %.4g at step %lld has not improved on its best %.4g (step %lld)"

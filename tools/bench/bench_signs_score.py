@@ -18,7 +18,16 @@ written before the detectors were run on these runs:
               below and made with a low LR (a schedule may have annealed it to a crawl)
   overfit     the val loss's mean over the last third is 5% above its minimum, reached
               before the last third
-  healthy     none of these
+  healthy     none of these, made with a good recipe (intent good: an LR and schedule that
+              train this model well) or written by another framework
+  survived    none of these, made at a deliberately wrong LR or an early-decaying schedule:
+              it ended within 0.10 of the best, but its curve may well show the wrong LR
+              (Adam at 30x its usual LR blows up 5x in its first steps): not scored, its
+              alarms are counted apart
+A good recipe that still ends far below counts as too high when its peak LR is above the
+best run's of its group (batch 32 at SGD's usual 0.1), else too low; these two rules were
+added in session 3, after the detectors had been run on the corpus (the earlier rules
+called every run with none of the labels above healthy).
 Scores: for divergence, a run is flagged when check raised any critical sign; for the other
 kinds, when check raised a sign of that kind at warning or above.
 """
@@ -58,7 +67,11 @@ def quarter(loss, k):
     return mean(loss[k * n // 4:(k + 1) * n // 4])
 
 
-def label(s, intent, best_acc):
+def peak_lr(s):
+    return max(s.get("train/lr") or [math.nan])
+
+
+def label(s, intent, best_acc, best_lr):
     loss = s.get("train/loss") or s.get("loss") or []
     if intent == "nan" or any(not math.isfinite(x) for x in loss) or max(loss) >= 10 * loss[0]:
         return "divergence"
@@ -68,6 +81,8 @@ def label(s, intent, best_acc):
         return "divergence"
     acc = s.get("val/accuracy", [None])[-1]
     far_below = acc is not None and best_acc is not None and acc < best_acc - 0.10
+    if far_below and intent == "good":
+        intent = "high" if peak_lr(s) > best_lr else "low"
     falling = quarter(loss, 3) < 0.97 * quarter(loss, 2)
     stalled = quarter(loss, 3) >= 0.98 * quarter(loss, 1) and quarter(loss, 1) <= 0.8 * loss[0]
     if far_below and intent == "high":
@@ -81,7 +96,7 @@ def label(s, intent, best_acc):
         at = min(range(len(val)), key=lambda i: val[i])
         if at < 2 * len(val) // 3 and mean(val[2 * len(val) // 3:]) >= 1.05 * val[at]:
             return "overfit"
-    return "healthy"
+    return "healthy" if intent in ("good", "fixture") else "survived"
 
 
 def main(out):
@@ -93,12 +108,14 @@ def main(out):
         parts = name.split("-")
         return parts[0] + "-" + parts[1]
 
-    best = {}
+    best, best_lr = {}, {}
     for name, _, _ in runs:
         acc = points[name].get("val/accuracy")
-        if acc:
-            best[group(name)] = max(best.get(group(name), 0), acc[-1])
-    labelled = {name: label(points[name], intent, best.get(group(name))) for name, intent, _ in runs}
+        if acc and acc[-1] > best.get(group(name), 0):
+            best[group(name)] = acc[-1]
+            best_lr[group(name)] = peak_lr(points[name])
+    labelled = {name: label(points[name], intent, best.get(group(name)), best_lr.get(group(name)))
+                for name, intent, _ in runs}
 
     def raised(name, kind):
         signs = verdicts.get(name, {}).get("signs", [])
@@ -122,11 +139,12 @@ def main(out):
         recall = f"{100 * len(hit) / len(have):.0f}%" if have else "-"
         precision = f"{100 * len(hit) / len(flagged):.0f}%" if flagged else "-"
         print(f"{kind:12} {len(have):5} {recall:>7} {precision:>9}")
-    healthy = [n for n, _, _ in runs if labelled[n] == "healthy"]
-    alarms = [n for n in healthy
-              if any(s["severity"] != "info" for s in verdicts.get(n, {}).get("signs", []))]
-    print(f"healthy runs with a warning or worse: {len(alarms)} of {len(healthy)}"
-          + (f" ({', '.join(alarms)})" if alarms else ""))
+    for kind in ("healthy", "survived"):
+        have = [n for n, _, _ in runs if labelled[n] == kind]
+        alarms = [n for n in have
+                  if any(s["severity"] != "info" for s in verdicts.get(n, {}).get("signs", []))]
+        print(f"{kind} runs with a warning or worse: {len(alarms)} of {len(have)}"
+              + (f" ({', '.join(alarms)})" if alarms else ""))
 
 
 if __name__ == "__main__":

@@ -454,13 +454,16 @@ static void run_epochs(const double *val, int epochs, int per_epoch, double tau,
 {
     lrs_monitor *m;
     assert_int_equal(lrs_monitor_open(&m, opt), LRS_OK);
+    lrs_monitor_set_hindsight(m, hindsight);
     signs.n = 0;
     for (int epoch = 0; epoch < epochs; epoch++) {
         for (int t = epoch * per_epoch; t < (epoch + 1) * per_epoch; t++)
             lrs_monitor_feed(m, LRS_ROLE_LOSS, t, 0.2 + 2 * exp(-t / tau));
         lrs_monitor_feed(m, LRS_ROLE_VAL_LOSS, (epoch + 1) * per_epoch - 1, val[epoch]);
-        drain(m, &signs);
+        if (!hindsight) drain(m, &signs);
     }
+    lrs_monitor_finish(m);
+    drain(m, &signs);
     lrs_monitor_close(m);
 }
 
@@ -477,6 +480,27 @@ static void overfit_when_val_rises_while_train_falls(void **state)
      * evaluations clearly above it are 0.99, 1.05 and 1.1. */
     assert_int_equal(signs.sign[0].end_step, 899);
     assert_int_equal(signs.sign[0].action, LRS_ACTION_STOP);
+}
+
+/* After the fact, a val loss that rose for 3 evaluations and then reached a new best was
+ * not overfitting (stopping at the earlier best would have kept a worse model): info. */
+static void hindsight_clears_an_overfit_the_val_loss_came_back_from(void **state)
+{
+    (void)state;
+    static const double val[] = {2.0, 1.4, 1.1, 0.95, 0.9, 0.99, 1.05, 1.1, 0.88, 0.87};
+    run_epochs(val, 10, 100, 250, NULL);
+    assert_int_equal(signs.n, 1);
+    assert_int_equal(signs.sign[0].severity, LRS_SEVERITY_WARNING);
+    hindsight = 1;
+    run_epochs(val, 10, 100, 250, NULL);
+    hindsight = 0;
+    assert_int_equal(signs.n, 1);
+    assert_int_equal(signs.sign[0].kind, LRS_SIGN_OVERFIT);
+    assert_int_equal(signs.sign[0].severity, LRS_SEVERITY_INFO);
+    assert_int_equal(signs.sign[0].action, LRS_ACTION_NONE);
+    assert_int_equal(signs.sign[0].end_step, 899);
+    assert_string_equal(signs.sign[0].message, "validation loss rose to 1.1 at step 799, above its best 0.9 (step 499),"
+                                               " then reached a new best 0.88 at step 899: not overfitting");
 }
 
 /* The val loss of a real run (the sample's 1,000 held-out images, plain SGD at LR 0.5,
@@ -698,6 +722,7 @@ int main(void)
         cmocka_unit_test(grad_norm_explosions),
         cmocka_unit_test(overfit_when_val_rises_while_train_falls),
         cmocka_unit_test(a_noisy_val_loss_is_not_overfit),
+        cmocka_unit_test(hindsight_clears_an_overfit_the_val_loss_came_back_from),
         cmocka_unit_test(five_points_raise_nothing_unless_unambiguous),
         cmocka_unit_test(a_restart_starts_the_series_afresh),
         cmocka_unit_test(bad_options_are_named),

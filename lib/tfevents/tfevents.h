@@ -244,6 +244,17 @@ typedef struct lrs_item {
 /* The points of a non-scalar series in order (NULL for scalars). */
 const lrs_item *lrs_series_items(const lrs_series *s);
 
+/* A run's hyperparameters: its last "_hparams_/session_start_info" (TensorBoard's hparams
+ * API, PyTorch's and tensorboardX's add_hparams, lrscope train), decoded. Numbers,
+ * strings and booleans, sorted by name; the caller frees them. *out is NULL (LRS_OK)
+ * when the run has none; LRS_ERR_FORMAT when they do not parse. */
+typedef struct lrs_hparams lrs_hparams;
+int lrs_run_hparams(const lrs_run *run, lrs_hparams **out);
+size_t lrs_hparams_count(const lrs_hparams *h);
+const lrs_hparam *lrs_hparams_at(const lrs_hparams *h, size_t i);
+const lrs_hparam *lrs_hparams_find(const lrs_hparams *h, const char *name); /* NULL if absent */
+void lrs_hparams_free(lrs_hparams *h);
+
 /* ---------------------------------------------------------------- low level */
 
 /* CRC32C (Castagnoli) of n bytes, continuing from crc (0 to start); uses the CPU's

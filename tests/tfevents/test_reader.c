@@ -10,7 +10,6 @@
 #include <cmocka.h>
 
 #include "plugin_custom_scalars.pb-c.h"
-#include "plugin_hparams.pb-c.h"
 #include "test_reader_util.h"
 
 static const char *const scalar_fixtures[] = {"multi-file", "tb-writer", "torch-mixed",
@@ -184,24 +183,29 @@ static void hparams_match_expected(const lrs_run *run, const cJSON *hparams)
         assert_int_equal(lrs_series_items(s)[0].len,
                          (size_t)cJSON_GetObjectItem(tag, "content_len")->valueint);
     }
-    const lrs_item *it = lrs_series_items(lrs_run_find(run, "_hparams_/session_start_info"));
-    Tensorboard__HParamsPluginData *d =
-        tensorboard__hparams_plugin_data__unpack(NULL, it->len, it->data);
-    assert_non_null(d);
-    assert_int_equal(d->data_case, TENSORBOARD__HPARAMS_PLUGIN_DATA__DATA_SESSION_START_INFO);
-    int found = 0;
-    for (size_t i = 0; i < d->session_start_info->n_hparams; i++) {
-        const Tensorboard__HParamEntry *e = d->session_start_info->hparams[i];
-        if (!strcmp(e->key, "lr")) {
-            assert_true(e->value->number_value == 0.001);
-            found++;
-        } else if (!strcmp(e->key, "optimizer")) {
-            assert_string_equal(e->value->string_value, "adam");
-            found++;
+    /* PyTorch's add_hparams, read back: every value TensorBoard parsed, sorted by name */
+    const cJSON *want = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+        cJSON_GetObjectItem(hparams, "_hparams_/session_start_info"), "parsed"), "session_start_info"), "hparams");
+    lrs_hparams *h;
+    assert_int_equal(lrs_run_hparams(run, &h), LRS_OK);
+    assert_int_equal(lrs_hparams_count(h), (size_t)cJSON_GetArraySize(want));
+    assert_int_equal(lrs_hparams_count(h), 3);
+    const cJSON *v;
+    cJSON_ArrayForEach(v, want) {
+        const lrs_hparam *got = lrs_hparams_find(h, v->string);
+        assert_non_null(got);
+        if (cJSON_IsString(v)) {
+            assert_int_equal(got->kind, LRS_HPARAM_STRING);
+            assert_string_equal(got->string, v->valuestring);
+        } else {
+            assert_int_equal(got->kind, LRS_HPARAM_NUMBER);
+            assert_true(got->number == v->valuedouble);
         }
     }
-    assert_int_equal(found, 2);
-    tensorboard__hparams_plugin_data__free_unpacked(d, NULL);
+    assert_string_equal(lrs_hparams_at(h, 0)->name, "batch_size");
+    assert_string_equal(lrs_hparams_at(h, 2)->name, "optimizer");
+    assert_null(lrs_hparams_find(h, "momentum"));
+    lrs_hparams_free(h);
 }
 
 static void torch_mixed_kinds_match_expected(void **state)
@@ -220,6 +224,9 @@ static void torch_mixed_kinds_match_expected(void **state)
     const lrs_run *hp = must_run(r, "hp");
     const cJSON *hp_json = cJSON_GetObjectItem(runs, "hp");
     hparams_match_expected(hp, cJSON_GetObjectItem(hp_json, "hparams"));
+    lrs_hparams *none;
+    assert_int_equal(lrs_run_hparams(run, &none), LRS_OK); /* the root run has none */
+    assert_null(none);
     assert_int_equal(lrs_run_series_count(hp), (size_t)cJSON_GetArraySize(cJSON_GetObjectItem(hp_json, "tags")));
     lrs_reader_close(r);
     cJSON_Delete(json);

@@ -7,6 +7,7 @@
  * before, leaving out the first block (whose fast fall inflates it), or the recent calm
  * blocks' noise when higher. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,15 @@ void loss_block_reset(loss_block_state *b)
     b->block_lr = b->first_median = b->prev_median = b->level_pair = b->diverge_peak = NAN;
     b->best = b->best_before_prev = INFINITY;
     b->pair_prev = NAN;
+    b->rebound_from = -1;
+}
+
+/* Remembers an oscillation sign about to be raised (monitor.raised is its number). */
+static void note_oscillation(lrs_monitor *m, double lr, double level)
+{
+    loss_block_state *b = &m->block;
+    if (b->raised_n < SIGNS_RAISED_OSCILLATIONS)
+        b->raised[b->raised_n++] = (struct raised_oscillation){.sign = m->raised, .lr = lr, .level = level};
 }
 
 static int compare_doubles(const void *a, const void *b)
@@ -73,6 +83,7 @@ static void raise_swings(lrs_monitor *m, int64_t step, double level, double nois
     const loss_block_state *b = &m->block;
     const lrs_signs_options *o = &m->opt;
     char lr[48];
+    note_oscillation(m, b->block_lr, b->prev_median);
     signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->block_start, step,
                 LRS_ACTION_REDUCE_LR, o->oscillation_factor,
                 "loss swings by %.0f%% (median) around %.4g, %.1fx the run's earlier %.0f%%,"
@@ -83,9 +94,11 @@ static void raise_swings(lrs_monitor *m, int64_t step, double level, double nois
 
 static void raise_rebound(lrs_monitor *m, int64_t step)
 {
-    const loss_block_state *b = &m->block;
+    loss_block_state *b = &m->block;
     const lrs_signs_options *o = &m->opt;
     char lr[48];
+    b->rebound_from = b->best_step;
+    note_oscillation(m, m->lr.now, b->best_before_prev);
     signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->best_step, step,
                 LRS_ACTION_REDUCE_LR, o->oscillation_factor,
                 "loss climbed back to %.4g over the last 2 blocks of %d points, %.2fx its best"
@@ -109,6 +122,7 @@ static void judge_recovery(lrs_monitor *m, int64_t step, double level)
         return;
     b->recovered_raised = 1;
     char lr[48];
+    note_oscillation(m, m->lr.now, m->loss.trend_min);
     signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->block_start, step,
                 LRS_ACTION_REDUCE_LR, o->oscillation_factor,
                 "loss came back down to %.4g from %.4g after climbing above 2x its minimum %.4g,"
@@ -140,7 +154,7 @@ static void judge_oscillation(lrs_monitor *m, int64_t step, double level, double
     if (b->oscillating || !lr_is_high(m)) return;
     if (swinging && not_falling)
         raise_swings(m, step, level, noise, earlier);
-    else if (climbed_back)
+    else if (climbed_back && b->best_step != b->rebound_from) /* the same climb: said already */
         raise_rebound(m, step);
     else
         return;
@@ -167,6 +181,23 @@ static double plateau_gain_needed(const lrs_monitor *m)
     return fmax(o->plateau_threshold, 2 * 1.25 * noise / sqrt(2.0 * o->window));
 }
 
+static int fit_recent(const loss_block_state *b, int64_t n, double *slope, double *t);
+
+/* Whether the blocks since the best still fall, fitted as a line: by plateau_threshold over
+ * their span, and clearly (t <= -2). The best is the lowest of many noisy 2-block levels,
+ * a lucky one: a loss still gaining 1% per patience can stay above it for long. */
+static int still_falling(const lrs_monitor *m)
+{
+    const loss_block_state *b = &m->block;
+    int64_t n = (b->points - b->best_points) / m->opt.window;
+    int64_t kept = b->recent_n < SIGNS_RECENT ? b->recent_n : SIGNS_RECENT;
+    if (n > kept) n = kept;
+    double slope, t;
+    if (!fit_recent(b, n, &slope, &t)) return 0;
+    double span = b->recent_x[(b->recent_n - 1) % SIGNS_RECENT] - b->recent_x[(b->recent_n - n) % SIGNS_RECENT];
+    return t <= -2 && 1 - exp(slope * span) >= m->opt.plateau_threshold;
+}
+
 /* level: the mean of the last two block medians (a single lucky low block would stay
  * the best for long and make a slow healthy fall look like a plateau). */
 static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swinging)
@@ -189,6 +220,7 @@ static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swingi
     double patience = fmax(points, o->plateau_patience_fraction * (double)b->points);
     if ((double)(b->points - b->best_points) < patience) return;
     if (!(b->best <= untrained_level(b) * (1 - o->plateau_min_fall))) return; /* never fell */
+    if (still_falling(m)) return;
     b->plateaued = 1;
     long long since = (long long)(b->points - b->best_points);
     if (m->lr.peak > 0 && m->lr.now <= o->plateau_decayed_fraction * m->lr.peak) {
@@ -393,9 +425,41 @@ static void judge_slow_end(lrs_monitor *m)
                 signs_lr_clause(lr, m->lr.now));
 }
 
+/* Hindsight, at the end of the series: an oscillation sign, if still waiting, becomes info
+ * when the LR was not high after all (below oscillation_lr_fraction of the whole run's
+ * peak: a warm-up's noise, judged live against the peak so far), or when the schedule
+ * itself then cut the LR to oscillation_factor of it or less and the loss ended below the
+ * level it had swung above: the run needed nothing more. */
+static void judge_oscillations_after(lrs_monitor *m)
+{
+    loss_block_state *b = &m->block;
+    const lrs_signs_options *o = &m->opt;
+    for (int i = 0; i < b->raised_n; i++) {
+        const struct raised_oscillation *r = &b->raised[i];
+        lrs_sign *held = signs_waiting(m, r->sign);
+        if (!held || held->kind != LRS_SIGN_OSCILLATION || !(m->lr.peak > 0) || isnan(r->lr)) continue;
+        int warmup = r->lr < o->oscillation_lr_fraction * m->lr.peak;
+        int cured = m->lr.now <= o->oscillation_factor * r->lr && m->loss.trend < r->level;
+        if (!warmup && !cured) continue;
+        held->severity = LRS_SEVERITY_INFO;
+        held->action = LRS_ACTION_NONE;
+        held->factor = NAN;
+        char was[sizeof held->message];
+        snprintf(was, sizeof was, "%s", held->message);
+        if (warmup)
+            snprintf(held->message, sizeof held->message, "%.180s; but the LR %.3g was only %.0f%% of the run's"
+                     " peak %.3g: not a too-high LR", was, r->lr, 100 * r->lr / m->lr.peak, m->lr.peak);
+        else
+            snprintf(held->message, sizeof held->message, "%.180s; the schedule then lowered the LR to %.3g and"
+                     " the loss ended at %.4g, below the %.4g it swung above", was, m->lr.now, m->loss.trend,
+                     r->level);
+    }
+}
+
 /* The last partial block counts when it holds at least half a window. */
 void loss_block_finish(lrs_monitor *m)
 {
     if (m->block.fill >= m->opt.window / 2) end_block(m, m->loss.last_finite_step);
     judge_slow_end(m);
+    if (m->hindsight) judge_oscillations_after(m);
 }

@@ -27,10 +27,11 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .slow_min_points = 300, .slow_max_fall = 0.5, .slow_ratio = 3.0, .slow_min_t = 3.0,
         .slow_end_area = 0.27, .slow_end_share = 0.05, .slow_end_lr_fraction = 0.5,
         .grad_ratio = 10.0, .grad_critical_ratio = 100.0, .grad_min_points = 10,
+        .sweep_lr_ratio = 1.5, .sweep_loss_ratio = 1.3, .sweep_val_ratio = 1.05,
     };
 }
 
-static int check_options(const lrs_signs_options *o)
+int signs_check_options(const lrs_signs_options *o)
 {
 #define REQUIRE(cond, name, what) \
     if (!(cond)) return lrs_fail(LRS_ERR_ARG, "signs options: %s must be %s", name, what)
@@ -66,6 +67,8 @@ static int check_options(const lrs_signs_options *o)
     REQUIRE(o->grad_ratio > 1 && o->grad_critical_ratio >= o->grad_ratio, "grad_ratio",
             "> 1 and <= grad_critical_ratio");
     REQUIRE(o->grad_min_points >= 1, "grad_min_points", ">= 1");
+    REQUIRE(o->sweep_lr_ratio > 1 && o->sweep_loss_ratio > 1 && o->sweep_val_ratio >= 1,
+            "sweep_lr_ratio, sweep_loss_ratio and sweep_val_ratio", "> 1, > 1 and >= 1");
 #undef REQUIRE
     return LRS_OK;
 }
@@ -106,7 +109,7 @@ int lrs_monitor_open(lrs_monitor **out, const lrs_signs_options *opt)
         lrs_signs_options_init(&defaults);
         opt = &defaults;
     }
-    int rc = check_options(opt);
+    int rc = signs_check_options(opt);
     if (rc != LRS_OK) return rc;
     lrs_monitor *m = calloc(1, sizeof *m);
     if (!m) return lrs_fail(LRS_ERR_NOMEM, "signs: cannot allocate a monitor");

@@ -30,6 +30,7 @@ static const struct { const char *name; size_t offset; enum option_type type; } 
     INT(slow_min_points), DOUBLE(slow_max_fall), DOUBLE(slow_ratio), DOUBLE(slow_min_t),
     DOUBLE(slow_end_area), DOUBLE(slow_end_share), DOUBLE(slow_end_lr_fraction),
     DOUBLE(grad_ratio), DOUBLE(grad_critical_ratio), INT(grad_min_points),
+    DOUBLE(sweep_lr_ratio), DOUBLE(sweep_loss_ratio), DOUBLE(sweep_val_ratio),
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 

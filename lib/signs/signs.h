@@ -159,6 +159,15 @@ typedef struct lrs_signs_options {
     double grad_ratio;           /* grad norm >= ratio x its usual level: warning, 10 */
     double grad_critical_ratio;  /* >= this: critical, 100 */
     int grad_min_points;         /* usual level known after this many points: 10 */
+
+    /* Sweeps (lrs_sweep): a run is compared with runs of the same settings at an LR at
+     * least sweep_lr_ratio apart: 1.5... */
+    double sweep_lr_ratio;
+    double sweep_loss_ratio;     /* ...and flagged when its final training loss is >= this x
+                                  * theirs: 1.3 (1.1-1.2 is seed-to-seed scatter)... */
+    double sweep_val_ratio;      /* ...and, when both have a val loss, its final val loss >= this
+                                  * x theirs (not a run that trains worse but generalises
+                                  * better): 1.05 */
 } lrs_signs_options;
 
 /* Fills opt with the defaults above. */
@@ -212,6 +221,45 @@ int lrs_monitor_set_total_steps(lrs_monitor *m, int64_t total_steps);
 int lrs_monitor_set_hindsight(lrs_monitor *m, int on);
 
 void lrs_monitor_close(lrs_monitor *m);
+
+/* Sweeps: runs of the same settings at different LRs, compared after the fact. Overlaid
+ * in TensorBoard, a sweep shows what no single curve does: a run that settles well above
+ * a run of the same settings at a lower LR had its LR too high, however smooth its own
+ * curve (a too-high LR often just stalls higher: the "noise ball" grows with the LR); one
+ * that ends well above a run at a higher LR had its LR too low.
+ *
+ *   lrs_sweep *s;
+ *   lrs_sweep_open(&s, NULL);
+ *   for (each run) lrs_sweep_add(s, &(lrs_sweep_run){.name = ..., .settings = ..., ...});
+ *   for (i...) if (lrs_sweep_judge(s, i, &sign)) ...   // oscillation or slow, or nothing
+ *   lrs_sweep_close(s);
+ */
+typedef struct lrs_sweep_run {
+    const char *name;       /* shown in the other runs' messages (copied) */
+    const char *settings;   /* everything but the LR and the seed, as one string: runs with
+                             * equal strings are compared (copied); NULL: never compared */
+    const char *tag;        /* the loss tag its sign carries (copied) */
+    double lr;              /* the run's peak LR */
+    double loss;            /* its training loss at the end (e.g. the median of its last tenth) */
+    double val_loss;        /* its val loss at the end, NaN if none */
+    int64_t end_start, end_step; /* the steps that end covers: the sign's range */
+    int failed;             /* judged critical on its own: never a reference for the others */
+} lrs_sweep_run;
+
+typedef struct lrs_sweep lrs_sweep;
+
+/* opt may be NULL for the defaults (the sweep_* thresholds); it is copied. */
+int lrs_sweep_open(lrs_sweep **s, const lrs_signs_options *opt);
+/* Adds run number lrs_sweep_count(s) - 1. LRS_ERR_ARG for a non-finite or non-positive LR
+ * or a non-finite loss (such a run is simply not added: check it first). */
+int lrs_sweep_add(lrs_sweep *s, const lrs_sweep_run *run);
+size_t lrs_sweep_count(const lrs_sweep *s);
+/* After every run is added: run i's sign from its siblings, 1 with *out filled, or 0.
+ * `oscillation` (reduce the LR to the reference's) when it ends sweep_loss_ratio x above
+ * the best run of its settings at a lower LR; else `slow` (raise it) when above the best
+ * at a higher LR. A failed run is judged but never a reference. */
+int lrs_sweep_judge(const lrs_sweep *s, size_t i, lrs_sign *out);
+void lrs_sweep_close(lrs_sweep *s);
 
 /* Whether a scalar tag names a series the monitor takes, by its '/'-separated words
  * (case-insensitive): a word loss / train_loss / training_loss / total_loss / val_loss /

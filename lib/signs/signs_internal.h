@@ -9,7 +9,8 @@
 #define SIGNS_MAX_WINDOW 512
 #define SIGNS_QUEUE 64
 #define SIGNS_RECOVERED 8 /* recovered divergence episodes remembered for hindsight */
-#define SIGNS_RECENT 64 /* block levels kept to tell a steady fall from one levelling off */
+#define SIGNS_RECENT 64
+#define SIGNS_RAISED_OSCILLATIONS 16 /* oscillation signs remembered for hindsight */ /* block levels kept to tell a steady fall from one levelling off */
 
 /* Per-point state of the training loss: smoothed values and the divergence/spike episodes. */
 typedef struct loss_point_state {
@@ -84,6 +85,12 @@ typedef struct loss_block_state {
     int start_n;
     int64_t osc_start;
     double osc_lr;
+    int64_t rebound_from;    /* best_step of the last climb-back raised: one sign per climb */
+    struct raised_oscillation { /* for hindsight: was the LR high, did the schedule cure it */
+        uint64_t sign;
+        double lr, level;    /* the LR when it began, the level it swung above */
+    } raised[SIGNS_RAISED_OSCILLATIONS];
+    int raised_n;
 } loss_block_state;
 
 typedef struct val_state {
@@ -129,6 +136,9 @@ struct lrs_monitor {
     int queue_head, queue_len;
     uint64_t dropped;
 };
+
+/* LRS_ERR_ARG naming the first threshold out of its range. */
+int signs_check_options(const lrs_signs_options *o);
 
 /* Queues a sign; message is printf-style. factor NaN when the action has none. */
 void signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, lrs_role role,

@@ -164,6 +164,46 @@ static void check_thresholds_are_options(void **state)
     assert_null(strstr(out, "\"kind\": \"divergence\""));
 }
 
+/* A run of a sweep (HParams: lr, optimizer, seed): 200 points falling to floor. */
+static void write_sweep_run(const char *run, double lr, double floor, double seed)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/sweep/%s", root, run);
+    lrs_writer *w;
+    assert_int_equal(lrs_writer_open(&w, dir, NULL), LRS_OK);
+    const lrs_hparam hp[] = {{"lr", LRS_HPARAM_NUMBER, lr, NULL, 0},
+                             {"optimizer", LRS_HPARAM_STRING, 0, "sgd", 0},
+                             {"seed", LRS_HPARAM_NUMBER, seed, NULL, 0}};
+    static const char *const metrics[] = {"train/loss"};
+    assert_int_equal(lrs_writer_add_hparams(w, hp, 3, metrics, 1), LRS_OK);
+    for (int t = 0; t < 200; t++) {
+        double loss = (floor + (2.3 - floor) * exp(-t / 20.0)) * (1 + 0.05 * ((t * 7) % 5 - 2) / 2.0);
+        assert_int_equal(lrs_writer_add_scalar(w, "train/lr", t, lr), LRS_OK);
+        assert_int_equal(lrs_writer_add_scalar(w, "train/loss", t, loss), LRS_OK);
+    }
+    assert_int_equal(lrs_writer_close(w), LRS_OK);
+}
+
+/* Each curve alone is smooth and healthy; overlaid, LR 0.3 settles 1.55x above LR 0.1 and
+ * LR 0.001 2.25x above it: what check says of a sweep, unless told --alone. */
+static void check_compares_the_runs_of_a_sweep(void **state)
+{
+    (void)state;
+    if (!bin()) skip();
+    write_sweep_run("lr0.1", 0.1, 0.4, 1);
+    write_sweep_run("lr0.3", 0.3, 0.62, 2);
+    write_sweep_run("lr0.001", 0.001, 0.9, 1);
+    assert_int_equal(lrscope(out, sizeof out, "check --alone %s/sweep", root), 0);
+    assert_int_equal(lrscope(out, sizeof out, "check --json %s/sweep", root), 1);
+    assert_non_null(strstr(out, "{\"kind\": \"oscillation\", \"tag\": \"train/loss\", \"severity\": \"warning\", "
+                                "\"start_step\": 180, \"end_step\": 199, \"message\": \"at LR 0.3 the loss "));
+    assert_non_null(strstr(out, "the loss ended at 0.6201, 1.55x the 0.4002 that "));
+    assert_non_null(strstr(out, "/sweep/lr0.1 reached at LR 0.1 with the same settings: the LR is too high\""));
+    assert_non_null(strstr(out, "\"message\": \"at LR 0.001 the loss ended at 0.9001, 2.25x the 0.4002 that "));
+    assert_non_null(strstr(out, "the LR is too low\", \"suggestion\": {\"action\": \"raise_lr\", \"factor\": 100}}"));
+    assert_non_null(strstr(out, "/sweep/lr0.1\", \"verdict\": \"ok\""));
+}
+
 static void watch_once_runs_the_alert_command(void **state)
 {
     (void)state;
@@ -250,6 +290,7 @@ int main(void)
         cmocka_unit_test(check_every_run_of_a_logdir),
         cmocka_unit_test(check_cannot_read),
         cmocka_unit_test(check_thresholds_are_options),
+        cmocka_unit_test(check_compares_the_runs_of_a_sweep),
         cmocka_unit_test(watch_once_runs_the_alert_command),
         cmocka_unit_test(watch_reports_a_live_divergence_once_within_the_latency_bound),
     };

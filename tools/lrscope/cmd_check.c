@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "report.h"
+#include "sweep_summary.h"
 
 #define CHECK_MAX_SIGNS 64
 
@@ -13,6 +14,7 @@ typedef struct check_args {
     const char *tag_glob;
     int json;
     int markdown;
+    int alone;             /* --alone: no sweep comparison */
     lrs_severity fail_on;
     lrs_signs_options opt; /* the thresholds; total_steps from --total-steps */
     char **paths;
@@ -22,6 +24,7 @@ typedef struct check_args {
 static const char usage[] =
     "usage: lrscope check LOGDIR... [--tag GLOB] [--json | --format human|json|markdown]\n"
     "                     [--fail-on warning|critical] [--total-steps N] [--set NAME=VALUE]...\n"
+    "                     [--alone]\n"
     "  LOGDIR         an event file, a run folder or a logdir tree: every run is checked\n"
     "  --tag          the loss is the first scalar tag matching this pattern (default: by\n"
     "                 name: loss, train/loss, Loss/train, train_loss, ...; never find/*)\n"
@@ -32,6 +35,8 @@ static const char usage[] =
     "  --total-steps  expected length of the runs (judges `slow` against it)\n"
     "  --set          a detector threshold, e.g. --set divergence_confirm=8 (repeatable);\n"
     "                 --options lists them all with their values\n"
+    "  --alone        judge each run alone: do not compare the runs of a sweep (runs whose\n"
+    "                 HParams differ only in the LR and seed)\n"
     "exit: 0 ok, 1 warning, 2 critical, 3 could not read (or no run has a loss)\n";
 
 static int parse_args(int argc, char **argv, check_args *a)
@@ -50,6 +55,8 @@ static int parse_args(int argc, char **argv, check_args *a)
                 return SIGNS_EXIT_UNREADABLE;
         } else if (!strcmp(arg, "--json")) {
             a->json = 1;
+        } else if (!strcmp(arg, "--alone")) {
+            a->alone = 1;
         } else if (cli_is_flag(arg, "--format")) {
             if (!(v = cli_flag_value("check", argc, argv, &i, "--format"))) return SIGNS_EXIT_UNREADABLE;
             a->json = !strcmp(v, "json");
@@ -91,73 +98,160 @@ typedef struct check_totals {
     int printed;                     /* JSON runs printed so far (for commas) */
 } check_totals;
 
-static void print_run(const check_args *a, check_totals *t, const char *name, const run_series *rs,
-                      const lrs_sign *signs, int n, int worst)
+/* One run's judgement, kept until every run is read: a sweep compares them all. */
+typedef struct checked_run {
+    char *name;
+    run_series rs;          /* series of a reader kept open till the end */
+    lrs_sign *signs;        /* n of them, room for one more (the sweep's) */
+    int n, worst;
+    long swept;             /* its number in the sweep, -1 when not compared */
+} checked_run;
+
+typedef struct check_state {
+    lrs_monitor *monitor;
+    lrs_sweep *sweep;
+    lrs_reader **readers;
+    int n_readers;
+    checked_run *runs;
+    size_t n_runs, cap_runs;
+} check_state;
+
+static void print_run(const check_args *a, check_totals *t, const checked_run *c)
 {
-    const lrs_series *loss = rs->role[LRS_ROLE_LOSS];
+    const lrs_series *loss = c->rs.role[LRS_ROLE_LOSS];
     if (a->markdown) {
-        check_markdown_run(stdout, name, rs, signs, n, worst);
+        check_markdown_run(stdout, c->name, &c->rs, c->signs, c->n, c->worst);
         return;
     }
     if (a->json) {
         fputs(t->printed++ ? ",\n  {\"run\": " : "\n  {\"run\": ", stdout);
-        json_string(stdout, name);
-        printf(", \"verdict\": \"%s\", \"loss_tag\": ", loss ? verdict_name(worst) : "no_loss");
+        json_string(stdout, c->name);
+        printf(", \"verdict\": \"%s\", \"loss_tag\": ", loss ? verdict_name(c->worst) : "no_loss");
         if (loss) json_string(stdout, lrs_series_tag(loss));
         else fputs("null", stdout);
         fputs(", \"signs\": [", stdout);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < c->n; i++) {
             fputs(i ? ", " : "", stdout);
-            sign_print_json(stdout, NULL, &signs[i]);
+            sign_print_json(stdout, NULL, &c->signs[i]);
         }
         fputs("]}", stdout);
         return;
     }
     if (!loss) {
-        printf("%s: no loss series\n", name);
+        printf("%s: no loss series\n", c->name);
         return;
     }
-    printf("%s: %s (%s, %zu points, %d sign%s)\n", name, verdict_name(worst), lrs_series_tag(loss),
-           lrs_series_len(loss), n, n == 1 ? "" : "s");
-    for (int i = 0; i < n; i++) sign_print_human(stdout, &signs[i], rs->role[signs[i].role]);
+    printf("%s: %s (%s, %zu points, %d sign%s)\n", c->name, verdict_name(c->worst), lrs_series_tag(loss),
+           lrs_series_len(loss), c->n, c->n == 1 ? "" : "s");
+    for (int i = 0; i < c->n; i++) sign_print_human(stdout, &c->signs[i], c->rs.role[c->signs[i].role]);
 }
 
-/* Checks one run with m (reset here) and prints its verdict. */
-static void check_run(lrs_monitor *m, const check_args *a, check_totals *t, const lrs_run *run,
-                      const char *name)
+/* Judges one run alone with the monitor, keeps the result, and adds it to the sweep when
+ * its HParams allow a comparison. Returns 0 or SIGNS_EXIT_UNREADABLE (out of memory). */
+static int check_run(check_state *st, const check_args *a, const lrs_run *run, const char *name)
 {
-    run_series rs;
+    if (st->n_runs == st->cap_runs) {
+        size_t cap = st->cap_runs ? 2 * st->cap_runs : 64;
+        checked_run *grown = realloc(st->runs, cap * sizeof *grown);
+        if (!grown) return cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory");
+        st->runs = grown;
+        st->cap_runs = cap;
+    }
     lrs_sign signs[CHECK_MAX_SIGNS];
-    int n, worst = run_verdict(m, run, a->tag_glob, a->opt.total_steps, &rs, signs, CHECK_MAX_SIGNS, &n);
-    t->runs++;
-    if (rs.role[LRS_ROLE_LOSS]) t->runs_with_loss++;
-    if (worst > t->worst) t->worst = worst;
-    print_run(a, t, name, &rs, signs, n, worst);
+    checked_run c = {.swept = -1};
+    c.worst = run_verdict(st->monitor, run, a->tag_glob, a->opt.total_steps, &c.rs, signs, CHECK_MAX_SIGNS, &c.n);
+    c.name = strdup(name);
+    c.signs = malloc((size_t)(c.n + 1) * sizeof *c.signs);
+    if (!c.name || !c.signs) {
+        free(c.name);
+        free(c.signs);
+        return cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory");
+    }
+    memcpy(c.signs, signs, (size_t)c.n * sizeof *signs);
+    lrs_sweep_run summary;
+    char settings[2048];
+    if (st->sweep && sweep_summary(run, &c.rs, name, &summary, settings, sizeof settings)) {
+        summary.failed = c.worst >= LRS_SEVERITY_CRITICAL;
+        if (lrs_sweep_add(st->sweep, &summary) == LRS_OK) c.swept = (long)lrs_sweep_count(st->sweep) - 1;
+    }
+    st->runs[st->n_runs++] = c;
+    return 0;
 }
 
-/* Reads one logdir and checks its runs; returns 0 or SIGNS_EXIT_UNREADABLE. */
-static int check_path(lrs_monitor *m, const check_args *a, check_totals *t, const char *path)
+/* Whether the run already carries what the sweep would say: a sign of that kind at
+ * warning or above, or a critical one. */
+static int already_said(const checked_run *c, lrs_sign_kind kind)
+{
+    for (int i = 0; i < c->n; i++)
+        if (c->signs[i].severity == LRS_SEVERITY_CRITICAL ||
+            (c->signs[i].kind == kind && c->signs[i].severity >= LRS_SEVERITY_WARNING))
+            return 1;
+    return 0;
+}
+
+/* Each compared run gets its sign from its siblings, if any. */
+static void judge_sweep(check_state *st)
+{
+    for (size_t i = 0; i < st->n_runs; i++) {
+        checked_run *c = &st->runs[i];
+        lrs_sign s;
+        if (c->swept < 0 || !lrs_sweep_judge(st->sweep, (size_t)c->swept, &s) || already_said(c, s.kind)) continue;
+        c->signs[c->n++] = s;
+        if ((int)s.severity > c->worst) c->worst = (int)s.severity;
+    }
+}
+
+/* Reads one logdir (kept open) and judges its runs; returns 0 or SIGNS_EXIT_UNREADABLE. */
+static int check_path(check_state *st, const check_args *a, const char *path)
 {
     lrs_reader *r;
     if (lrs_reader_open(&r, path, NULL) != LRS_OK)
         return cli_error(SIGNS_EXIT_UNREADABLE, "check: %s", lrs_errmsg());
+    st->readers[st->n_readers++] = r;
     int rc = lrs_reader_poll(r, NULL);
     for (size_t i = 0; i < lrs_reader_damage_count(r); i++)
         cli_warn("%s", lrs_reader_damage(r, i)->message);
-    if (rc != LRS_OK) {
-        lrs_reader_close(r);
-        return cli_error(SIGNS_EXIT_UNREADABLE, "check: %s", lrs_errmsg());
-    }
+    if (rc != LRS_OK) return cli_error(SIGNS_EXIT_UNREADABLE, "check: %s", lrs_errmsg());
     char name[4096];
-    for (size_t i = 0; i < lrs_reader_run_count(r); i++) {
+    for (size_t i = 0; i < lrs_reader_run_count(r) && !rc; i++) {
         const lrs_run *run = lrs_reader_run(r, i);
         const char *rn = lrs_run_name(run);
         if (!strcmp(rn, ".")) snprintf(name, sizeof name, "%s", path);
         else snprintf(name, sizeof name, "%s/%s", path, rn);
-        check_run(m, a, t, run, name);
+        rc = check_run(st, a, run, name);
     }
-    lrs_reader_close(r);
-    return 0;
+    return rc;
+}
+
+/* Prints every run and returns the totals. */
+static check_totals print_runs(const check_args *a, const check_state *st)
+{
+    check_totals t = {.worst = -1};
+    if (a->json) fputs("{\"runs\": [", stdout);
+    if (a->markdown) check_markdown_begin(stdout);
+    for (size_t i = 0; i < st->n_runs; i++) {
+        const checked_run *c = &st->runs[i];
+        t.runs++;
+        if (c->rs.role[LRS_ROLE_LOSS]) t.runs_with_loss++;
+        if (c->worst > t.worst) t.worst = c->worst;
+        print_run(a, &t, c);
+    }
+    if (a->json) fputs(t.printed ? "\n]}\n" : "]}\n", stdout);
+    if (a->markdown) check_markdown_end(stdout, t.runs, t.worst);
+    return t;
+}
+
+static void check_state_free(check_state *st)
+{
+    for (size_t i = 0; i < st->n_runs; i++) {
+        free(st->runs[i].name);
+        free(st->runs[i].signs);
+    }
+    free(st->runs);
+    for (int i = 0; i < st->n_readers; i++) lrs_reader_close(st->readers[i]);
+    free(st->readers);
+    lrs_sweep_close(st->sweep);
+    lrs_monitor_close(st->monitor);
 }
 
 int cmd_check(int argc, char **argv)
@@ -168,18 +262,19 @@ int cmd_check(int argc, char **argv)
         free(a.paths);
         return rc < 0 ? SIGNS_EXIT_OK : rc;
     }
-    lrs_monitor *m;
-    if (lrs_monitor_open(&m, &a.opt) != LRS_OK) {
-        free(a.paths);
-        return cli_error(SIGNS_EXIT_UNREADABLE, "check: %s", lrs_errmsg());
+    check_state st = {0};
+    st.readers = calloc((size_t)a.n_paths, sizeof *st.readers);
+    if (!st.readers) rc = cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory");
+    else if (lrs_monitor_open(&st.monitor, &a.opt) != LRS_OK ||
+             (!a.alone && lrs_sweep_open(&st.sweep, &a.opt) != LRS_OK))
+        rc = cli_error(SIGNS_EXIT_UNREADABLE, "check: %s", lrs_errmsg());
+    for (int i = 0; i < a.n_paths && !rc; i++) rc = check_path(&st, &a, a.paths[i]);
+    check_totals t = {0};
+    if (!rc) {
+        if (st.sweep) judge_sweep(&st);
+        t = print_runs(&a, &st);
     }
-    check_totals t = {.worst = -1};
-    if (a.json) fputs("{\"runs\": [", stdout);
-    if (a.markdown) check_markdown_begin(stdout);
-    for (int i = 0; i < a.n_paths && !rc; i++) rc = check_path(m, &a, &t, a.paths[i]);
-    if (a.json) fputs(t.printed ? "\n]}\n" : "]}\n", stdout);
-    if (a.markdown && !rc) check_markdown_end(stdout, t.runs, t.worst);
-    lrs_monitor_close(m);
+    check_state_free(&st);
     free(a.paths);
     if (rc) return rc;
     if (!t.runs_with_loss)

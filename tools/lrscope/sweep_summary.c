@@ -1,0 +1,105 @@
+/* A run's summary for the sweep comparison (lrs_sweep in lib/signs). */
+#include "sweep_summary.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Whether an hparam name is the LR ("lr", "learning_rate", "base_lr", "max_lr", ...):
+ * the value compared, not a setting. */
+static int names_lr(const char *name)
+{
+    size_t n = strlen(name);
+    char low[64];
+    if (n >= sizeof low) return 0;
+    for (size_t i = 0; i <= n; i++) low[i] = (char)tolower((unsigned char)name[i]);
+    return (n >= 2 && !strcmp(low + n - 2, "lr") && (n == 2 || !isalpha((unsigned char)low[n - 3]))) ||
+           (n >= 13 && !strcmp(low + n - 13, "learning_rate"));
+}
+
+/* Seeds vary within a sweep without making runs incomparable. */
+static int names_seed(const char *name)
+{
+    char low[64];
+    size_t n = strlen(name);
+    if (n >= sizeof low) return 0;
+    for (size_t i = 0; i <= n; i++) low[i] = (char)tolower((unsigned char)name[i]);
+    return strstr(low, "seed") != NULL;
+}
+
+/* "name=value;..." of every hparam but the LR and seeds (sorted by name already); the LR
+ * hparam's value into *lr. Returns 0 when it does not fit. */
+static int write_settings(const lrs_hparams *h, char *out, size_t cap, double *lr)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < lrs_hparams_count(h); i++) {
+        const lrs_hparam *p = lrs_hparams_at(h, i);
+        if (names_lr(p->name)) {
+            if (p->kind == LRS_HPARAM_NUMBER && isnan(*lr)) *lr = p->number;
+            continue;
+        }
+        if (names_seed(p->name)) continue;
+        int len = p->kind == LRS_HPARAM_STRING ? snprintf(out + used, cap - used, "%s=%s;", p->name, p->string)
+                  : p->kind == LRS_HPARAM_BOOL ? snprintf(out + used, cap - used, "%s=%d;", p->name, p->boolean)
+                                               : snprintf(out + used, cap - used, "%s=%.17g;", p->name, p->number);
+        if (len < 0 || (size_t)len >= cap - used) return 0;
+        used += (size_t)len;
+    }
+    return 1;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of the finite values among the last `last` points of s, NaN if none;
+ * *from gets the step of the first of them. */
+static double final_median(const lrs_series *s, size_t last, int64_t *from)
+{
+    size_t n = lrs_series_len(s), k = 0;
+    if (!n) return NAN;
+    if (last > n) last = n;
+    const lrs_scalar *p = lrs_series_scalars(s) + (n - last);
+    double *v = malloc(last * sizeof *v);
+    if (!v) return NAN;
+    for (size_t i = 0; i < last; i++)
+        if (isfinite(p[i].value)) v[k++] = p[i].value;
+    if (from) *from = p[0].step;
+    qsort(v, k, sizeof *v, compare_doubles);
+    double m = !k ? NAN : k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+    free(v);
+    return m;
+}
+
+static double series_peak(const lrs_series *s)
+{
+    double peak = NAN;
+    const lrs_scalar *p = lrs_series_scalars(s);
+    for (size_t i = 0; i < lrs_series_len(s); i++)
+        if (isfinite(p[i].value) && !(peak >= p[i].value)) peak = p[i].value;
+    return peak;
+}
+
+int sweep_summary(const lrs_run *run, const run_series *rs, const char *name, lrs_sweep_run *out,
+                  char *settings, size_t cap)
+{
+    const lrs_series *loss = rs->role[LRS_ROLE_LOSS];
+    lrs_hparams *h;
+    if (!loss || !lrs_series_len(loss) || lrs_run_hparams(run, &h) != LRS_OK || !h) return 0;
+    double lr = rs->role[LRS_ROLE_LR] ? series_peak(rs->role[LRS_ROLE_LR]) : NAN;
+    int fits = write_settings(h, settings, cap, &lr);
+    lrs_hparams_free(h);
+    if (!fits) return 0;
+    size_t n = lrs_series_len(loss);
+    *out = (lrs_sweep_run){.name = name, .settings = settings, .tag = lrs_series_tag(loss), .lr = lr,
+                           .val_loss = NAN, .end_step = lrs_series_scalars(loss)[n - 1].step};
+    /* the last tenth of the run: long enough that minibatch noise averages out */
+    out->loss = final_median(loss, n / 10 > 0 ? n / 10 : 1, &out->end_start);
+    if (rs->role[LRS_ROLE_VAL_LOSS]) out->val_loss = final_median(rs->role[LRS_ROLE_VAL_LOSS], 3, NULL);
+    return isfinite(out->lr) && out->lr > 0 && isfinite(out->loss);
+}

@@ -271,6 +271,84 @@ static void a_rebound_must_beat_the_block_medians_scatter(void **state)
     }
 }
 
+/* The climb-back above at LR lr_before for its first 10 blocks, then 6 blocks at level
+ * `after` and LR lr_after: judged live and after the fact. */
+static void climb_back_then(double lr_before, double lr_after, double after, int hindsight_on)
+{
+    double level[16] = {1.0, 0.8, 0.7, 0.6, 0.6, 0.6, 0.6, 0.72, 0.72, 0.72}, noise[16];
+    for (int k = 0; k < 16; k++) noise[k] = 0.08;
+    for (int k = 10; k < 16; k++) level[k] = after;
+    int n = blocks_series(level, 16, noise, series.loss, series.lr);
+    for (int t = 0; t < n; t++) series.lr[t] = t < 500 ? lr_before : lr_after;
+    hindsight = hindsight_on;
+    run(series.loss, series.lr, n, 1, NULL, &signs);
+    hindsight = 0;
+}
+
+/* Live, "the LR is high" means against its peak so far, and a climb-back is warned of at
+ * once. After the fact the whole run is known: a climb at a warm-up's LR (20% of the
+ * peak to come) or one the schedule itself cured (it cut the LR 10x and the loss fell
+ * below where it climbed back from) needed nothing: info. At a constant LR it stays. */
+static void hindsight_weighs_an_oscillation_against_the_whole_run(void **state)
+{
+    (void)state;
+    static const struct { double before, after, level; int hindsight; lrs_severity want; const char *says; } cases[] = {
+        {0.02, 0.1, 0.5, 0, LRS_SEVERITY_WARNING, "its best earlier level 0.6; LR was 0.02: the LR is too high"},
+        {0.02, 0.1, 0.5, 1, LRS_SEVERITY_INFO, "; but the LR 0.02 was only 20% of the run's peak 0.1: not a too-high LR"},
+        {0.1, 0.01, 0.5, 0, LRS_SEVERITY_WARNING, "LR was 0.1: the LR is too high to settle"},
+        {0.1, 0.01, 0.5, 1, LRS_SEVERITY_INFO, "; the schedule then lowered the LR to 0.01 and the loss ended at 0.5"},
+        {0.1, 0.01, 0.65, 1, LRS_SEVERITY_WARNING, "LR was 0.1: the LR is too high to settle"}, /* not below 0.6 */
+        {0.1, 0.1, 0.5, 1, LRS_SEVERITY_WARNING, "LR was 0.1: the LR is too high to settle"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        climb_back_then(cases[i].before, cases[i].after, cases[i].level, cases[i].hindsight);
+        const lrs_sign *s = find(&signs, LRS_SIGN_OSCILLATION);
+        assert_non_null(s);
+        assert_int_equal(count(&signs, LRS_SIGN_OSCILLATION), 1);
+        assert_int_equal(s->severity, cases[i].want);
+        assert_int_equal(s->action, cases[i].want == LRS_SEVERITY_INFO ? LRS_ACTION_NONE : LRS_ACTION_REDUCE_LR);
+        assert_non_null(strstr(s->message, cases[i].says));
+    }
+}
+
+/* A climb back, a dip just under the rebound threshold, the same climb again: one sign. */
+static void one_climb_back_one_sign(void **state)
+{
+    (void)state;
+    static const double level[] = {1.0, 0.8, 0.7, 0.6, 0.6, 0.6, 0.6, 0.72, 0.72, 0.66, 0.66, 0.72, 0.72, 0.72};
+    double noise[14];
+    for (int k = 0; k < 14; k++) noise[k] = 0.08;
+    int n = blocks_series(level, 14, noise, series.loss, series.lr);
+    run(series.loss, series.lr, n, 1, NULL, &signs);
+    assert_int_equal(count(&signs, LRS_SIGN_OSCILLATION), 1);
+}
+
+/* A steady fall of 0.4% per block (a 2% gain per 250 points) after one lucky pair of
+ * blocks 3% below its line: the 1% gain on that best comes after 10 blocks, beyond the
+ * 300-point patience, but the blocks since still fall clearly: no plateau. The same
+ * lucky pair followed by a flat loss is one. */
+static void a_lucky_best_does_not_make_a_steady_fall_a_plateau(void **state)
+{
+    (void)state;
+    double level[40], noise[40];
+    for (int flat = 0; flat <= 1; flat++) {
+        for (int k = 0; k < 40; k++) {
+            level[k] = k < 4 ? 2.0 - 0.35 * k : 0.6 * pow(0.996, flat && k > 11 ? 11 : k);
+            noise[k] = 0.05;
+        }
+        level[10] *= 0.97, level[11] *= 0.97;
+        int n = blocks_series(level, 40, noise, series.loss, series.lr);
+        run(series.loss, series.lr, n, 1, NULL, &signs);
+        if (!flat) {
+            assert_null(find(&signs, LRS_SIGN_PLATEAU));
+            continue;
+        }
+        const lrs_sign *s = find(&signs, LRS_SIGN_PLATEAU);
+        assert_non_null(s);
+        assert_int_equal(s->start_step, 599); /* the lucky pair's end */
+    }
+}
+
 /* A slow run: the level falls 1% per block while its points' relative spread grows 8x,
  * from 2% to 16% (per-example losses spread out as it learns). The last blocks swing 2.8x
  * the run's mean noise, but no more than the blocks just before them: no oscillation. The same
@@ -717,6 +795,9 @@ int main(void)
         cmocka_unit_test(a_divergence_that_comes_back_down_is_also_oscillation),
         cmocka_unit_test(hindsight_calls_a_divergence_the_run_recovered_from_a_transient),
         cmocka_unit_test(a_full_queue_drops_info_signs_first),
+        cmocka_unit_test(hindsight_weighs_an_oscillation_against_the_whole_run),
+        cmocka_unit_test(one_climb_back_one_sign),
+        cmocka_unit_test(a_lucky_best_does_not_make_a_steady_fall_a_plateau),
         cmocka_unit_test(healthy_runs_raise_no_warning),
         cmocka_unit_test(a_long_run_still_gaining_slowly_is_no_plateau),
         cmocka_unit_test(grad_norm_explosions),

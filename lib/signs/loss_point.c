@@ -24,6 +24,7 @@ static void raise_divergence(lrs_monitor *m, int64_t onset, int64_t step, double
     s->episode_sign = m->raised;
     s->episode_peak = s->high_since_near_min; /* x included */
     s->episode_peak_step = s->high_step;
+    s->episode_points = s->n;
     signs_raise(m, LRS_SIGN_DIVERGENCE, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, onset,
                 step, LRS_ACTION_REDUCE_LR, m->opt.divergence_factor,
                 "loss %s: %.4g at step %lld is %.1fx its running minimum %.4g, left at step %lld%s;"
@@ -62,14 +63,15 @@ static void note_recovered(loss_point_state *s, int64_t step, double x)
     if (s->recovered_n == SIGNS_RECOVERED) return;
     s->recovered[s->recovered_n++] = (struct recovered_episode){
         .sign = s->episode_sign, .peak = s->episode_peak, .floor = s->trend_min, .back = x,
-        .peak_step = s->episode_peak_step, .back_step = step};
+        .peak_step = s->episode_peak_step, .back_step = step, .points = s->n - s->episode_points};
 }
 
 /* Hindsight, at the end of the series: a run that ends near its best level, clearly below
- * its untrained loss, rode out the divergences it came back from. Unless one exploded
- * (divergence_jump x its minimum: weights that far off recover by luck), each was a
- * transient, as Adam's first steps at a high LR often are: its critical sign, if still
- * waiting, becomes the spike it was. */
+ * its untrained loss, rode out the divergences it came back from. Each that was short
+ * (back within two blocks of its raise: a longer climb wasted that part of the run) and
+ * did not explode (divergence_jump x its minimum: weights that far off recover by luck)
+ * was a transient, as Adam's first steps at a high LR often are: its critical sign, if
+ * still waiting, becomes the spike it was. */
 static void judge_recovered(lrs_monitor *m)
 {
     loss_point_state *s = &m->loss;
@@ -80,7 +82,9 @@ static void judge_recovered(lrs_monitor *m)
     for (int i = 0; i < s->recovered_n; i++) {
         const struct recovered_episode *e = &s->recovered[i];
         lrs_sign *held = signs_waiting(m, e->sign);
-        if (!held || held->kind != LRS_SIGN_DIVERGENCE || e->peak >= o->divergence_jump * e->floor) continue;
+        if (!held || held->kind != LRS_SIGN_DIVERGENCE || e->peak >= o->divergence_jump * e->floor ||
+            e->points > 2 * (int64_t)o->window)
+            continue;
         held->kind = LRS_SIGN_SPIKE;
         held->severity = LRS_SEVERITY_INFO;
         held->action = LRS_ACTION_NONE;

@@ -40,10 +40,11 @@ typedef struct loss_point_state {
     uint64_t episode_sign;   /* its sign's number (monitor.raised before it was raised) */
     double episode_peak;     /* its highest point, and where */
     int64_t episode_peak_step;
+    int64_t episode_points;  /* points fed when it was raised */
     struct recovered_episode { /* divergences the loss came back from, for hindsight */
         uint64_t sign;
         double peak, floor, back;
-        int64_t peak_step, back_step;
+        int64_t peak_step, back_step, points; /* points from its raise to the recovery */
     } recovered[SIGNS_RECOVERED];
     int recovered_n;
     int spike_pending;       /* points since a spike candidate, 0 = none */

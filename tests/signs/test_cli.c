@@ -164,18 +164,23 @@ static void check_thresholds_are_options(void **state)
     assert_null(strstr(out, "\"kind\": \"divergence\""));
 }
 
-/* A run of a sweep (HParams: lr, optimizer, seed): 200 points falling to floor. */
-static void write_sweep_run(const char *run, double lr, double floor, double seed)
+/* A run of a sweep (HParams: lr, optimizer, seed): 200 points falling to floor. As
+ * PyTorch's add_hparams does it (torch != 0), the HParams go to a run of their own inside
+ * the run's folder, named by the time. */
+static void write_sweep_run(const char *sweep, const char *run, double lr, double floor, double seed, int torch)
 {
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/sweep/%s", root, run);
-    lrs_writer *w;
+    char dir[512], hp_dir[600];
+    snprintf(dir, sizeof dir, "%s/%s/%s", root, sweep, run);
+    snprintf(hp_dir, sizeof hp_dir, "%s/1795919826.%d", dir, (int)(1000 * lr));
+    lrs_writer *w, *hw;
     assert_int_equal(lrs_writer_open(&w, dir, NULL), LRS_OK);
     const lrs_hparam hp[] = {{"lr", LRS_HPARAM_NUMBER, lr, NULL, 0},
                              {"optimizer", LRS_HPARAM_STRING, 0, "sgd", 0},
                              {"seed", LRS_HPARAM_NUMBER, seed, NULL, 0}};
     static const char *const metrics[] = {"train/loss"};
-    assert_int_equal(lrs_writer_add_hparams(w, hp, 3, metrics, 1), LRS_OK);
+    if (torch) assert_int_equal(lrs_writer_open(&hw, hp_dir, NULL), LRS_OK);
+    assert_int_equal(lrs_writer_add_hparams(torch ? hw : w, hp, 3, metrics, 1), LRS_OK);
+    if (torch) assert_int_equal(lrs_writer_close(hw), LRS_OK);
     for (int t = 0; t < 200; t++) {
         double loss = (floor + (2.3 - floor) * exp(-t / 20.0)) * (1 + 0.05 * ((t * 7) % 5 - 2) / 2.0);
         assert_int_equal(lrs_writer_add_scalar(w, "train/lr", t, lr), LRS_OK);
@@ -190,9 +195,14 @@ static void check_compares_the_runs_of_a_sweep(void **state)
 {
     (void)state;
     if (!bin()) skip();
-    write_sweep_run("lr0.1", 0.1, 0.4, 1);
-    write_sweep_run("lr0.3", 0.3, 0.62, 2);
-    write_sweep_run("lr0.001", 0.001, 0.9, 1);
+    for (int torch = 1; torch >= 0; torch--) {
+        const char *sweep = torch ? "torchsweep" : "sweep";
+        write_sweep_run(sweep, "lr0.1", 0.1, 0.4, 1, torch);
+        write_sweep_run(sweep, "lr0.3", 0.3, 0.62, 2, torch);
+        write_sweep_run(sweep, "lr0.001", 0.001, 0.9, 1, torch);
+    }
+    assert_int_equal(lrscope(out, sizeof out, "check --json %s/torchsweep", root), 1);
+    assert_non_null(strstr(out, "/torchsweep/lr0.1 reached at LR 0.1 with the same settings: the LR is too high\""));
     assert_int_equal(lrscope(out, sizeof out, "check --alone %s/sweep", root), 0);
     assert_int_equal(lrscope(out, sizeof out, "check --json %s/sweep", root), 1);
     assert_non_null(strstr(out, "{\"kind\": \"oscillation\", \"tag\": \"train/loss\", \"severity\": \"warning\", "

@@ -1,6 +1,7 @@
 /* bench_check [RUNS [STEPS]]: how fast `lrscope check` gets through a large logdir.
  * Writes RUNS (default 2000) runs x STEPS (default 1000) steps x 3 tags (train/loss,
- * train/lr, train/grad_norm: a noisy decaying loss, one run in ten diverging) into
+ * train/lr, train/grad_norm: a noisy decaying loss, one run in ten diverging) and HParams
+ * (one sweep: every run is compared with the others) into
  * /dev/shm, runs the lrscope binary next to this benchmark (../lrscope/lrscope, or
  * $LRS_BIN) with --json into /dev/null, best of 3, and prints runs/s and MB/s.
  * Removes the files. */
@@ -37,6 +38,12 @@ static void write_run(const char *dir, int run, long steps)
     if (lrs_writer_open(&w, dir, &opt) != LRS_OK) bench_die("bench_check", dir);
     unsigned state = (unsigned)run * 2654435761u + 1;
     long diverge_at = run % 10 == 0 ? steps / 2 : -1;
+    /* one sweep: the same settings at 10 LRs, so check compares every run with the others */
+    const lrs_hparam hp[] = {{"lr", LRS_HPARAM_NUMBER, 0.01 * (1 + run % 10), NULL, 0},
+                             {"optimizer", LRS_HPARAM_STRING, 0, "sgd", 0},
+                             {"seed", LRS_HPARAM_NUMBER, run / 10, NULL, 0}};
+    static const char *const metrics[] = {"train/loss"};
+    if (lrs_writer_add_hparams(w, hp, 3, metrics, 1) != LRS_OK) bench_die("bench_check", "hparams");
     for (long t = 0; t < steps; t++) {
         double loss = 0.3 + 2.0 * exp(-4.0 * (double)t / (double)steps);
         if (diverge_at >= 0 && t > diverge_at) loss *= pow(1.1, (double)(t - diverge_at));

@@ -146,9 +146,32 @@ static void print_run(const check_args *a, check_totals *t, const checked_run *c
     for (int i = 0; i < c->n; i++) sign_print_human(stdout, &c->signs[i], c->rs.role[c->signs[i].role]);
 }
 
+/* Where a run's HParams are: the run itself, or else the one child run that has them
+ * (PyTorch's and tensorboardX's add_hparams write them to a new run inside the training
+ * run's folder, named by the time or run_name). NULL when neither. */
+static const lrs_run *hparams_run(const lrs_reader *r, const lrs_run *run)
+{
+    static const char start[] = "_hparams_/session_start_info";
+    if (lrs_run_find(run, start)) return run;
+    const char *name = lrs_run_name(run);
+    size_t len = strcmp(name, ".") ? strlen(name) + 1 : 0; /* the root's children have no prefix */
+    const lrs_run *found = NULL;
+    for (size_t i = 0; i < lrs_reader_run_count(r); i++) {
+        const lrs_run *child = lrs_reader_run(r, i);
+        const char *cn = lrs_run_name(child);
+        if (child == run || !strcmp(cn, ".") || (len && (strncmp(cn, name, len - 1) || cn[len - 1] != '/')) ||
+            strchr(cn + len, '/') || !lrs_run_find(child, start))
+            continue;
+        if (found) return NULL; /* two: which one is this run's is unclear */
+        found = child;
+    }
+    return found;
+}
+
 /* Judges one run alone with the monitor, keeps the result, and adds it to the sweep when
- * its HParams allow a comparison. Returns 0 or SIGNS_EXIT_UNREADABLE (out of memory). */
-static int check_run(check_state *st, const check_args *a, const lrs_run *run, const char *name)
+ * its HParams (in hp_run) allow a comparison. Returns 0 or SIGNS_EXIT_UNREADABLE. */
+static int check_run(check_state *st, const check_args *a, const lrs_run *run, const lrs_run *hp_run,
+                     const char *name)
 {
     if (st->n_runs == st->cap_runs) {
         size_t cap = st->cap_runs ? 2 * st->cap_runs : 64;
@@ -170,7 +193,7 @@ static int check_run(check_state *st, const check_args *a, const lrs_run *run, c
     memcpy(c.signs, signs, (size_t)c.n * sizeof *signs);
     lrs_sweep_run summary;
     char settings[2048];
-    if (st->sweep && sweep_summary(run, &c.rs, name, &summary, settings, sizeof settings)) {
+    if (st->sweep && hp_run && sweep_summary(hp_run, &c.rs, name, &summary, settings, sizeof settings)) {
         summary.failed = c.worst >= LRS_SEVERITY_CRITICAL;
         if (lrs_sweep_add(st->sweep, &summary) == LRS_OK) c.swept = (long)lrs_sweep_count(st->sweep) - 1;
     }
@@ -218,7 +241,7 @@ static int check_path(check_state *st, const check_args *a, const char *path)
         const char *rn = lrs_run_name(run);
         if (!strcmp(rn, ".")) snprintf(name, sizeof name, "%s", path);
         else snprintf(name, sizeof name, "%s/%s", path, rn);
-        rc = check_run(st, a, run, name);
+        rc = check_run(st, a, run, hparams_run(r, run), name);
     }
     return rc;
 }

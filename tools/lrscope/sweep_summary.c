@@ -85,12 +85,12 @@ static double series_peak(const lrs_series *s)
     return peak;
 }
 
-int sweep_summary(const lrs_run *run, const run_series *rs, const char *name, lrs_sweep_run *out,
+int sweep_summary(const lrs_run *hp_run, const run_series *rs, const char *name, lrs_sweep_run *out,
                   char *settings, size_t cap)
 {
     const lrs_series *loss = rs->role[LRS_ROLE_LOSS];
     lrs_hparams *h;
-    if (!loss || !lrs_series_len(loss) || lrs_run_hparams(run, &h) != LRS_OK || !h) return 0;
+    if (!loss || !lrs_series_len(loss) || lrs_run_hparams(hp_run, &h) != LRS_OK || !h) return 0;
     double lr = rs->role[LRS_ROLE_LR] ? series_peak(rs->role[LRS_ROLE_LR]) : NAN;
     int fits = write_settings(h, settings, cap, &lr);
     lrs_hparams_free(h);

@@ -7,10 +7,10 @@
 
 #include "sign_print.h"
 
-/* Fills *out for run (its series picked into rs) with settings written into
- * settings[cap]. Returns 0 when the run cannot be compared: no HParams (or unreadable
- * ones), no LR in them or its series, no finite loss. */
-int sweep_summary(const lrs_run *run, const run_series *rs, const char *name, lrs_sweep_run *out,
+/* Fills *out for a run whose series are picked into rs and whose HParams are hp_run's,
+ * with settings written into settings[cap]. Returns 0 when the run cannot be compared: no
+ * HParams (or unreadable ones), no LR in them or its series, no finite loss. */
+int sweep_summary(const lrs_run *hp_run, const run_series *rs, const char *name, lrs_sweep_run *out,
                   char *settings, size_t cap);
 
 #endif

@@ -31,7 +31,7 @@ void lrs_signs_options_init(lrs_signs_options *o)
     };
 }
 
-int signs_check_options(const lrs_signs_options *o)
+static int signs_check_options(const lrs_signs_options *o)
 {
 #define REQUIRE(cond, name, what) \
     if (!(cond)) return lrs_fail(LRS_ERR_ARG, "signs options: %s must be %s", name, what)
@@ -101,19 +101,26 @@ int lrs_monitor_set_hindsight(lrs_monitor *m, int on)
     return LRS_OK;
 }
 
+int signs_options_take(lrs_signs_options *dst, const lrs_signs_options *opt)
+{
+    if (!opt) {
+        lrs_signs_options_init(dst);
+        return LRS_OK;
+    }
+    int rc = signs_check_options(opt);
+    if (rc == LRS_OK) *dst = *opt;
+    return rc;
+}
+
 int lrs_monitor_open(lrs_monitor **out, const lrs_signs_options *opt)
 {
     *out = NULL;
-    lrs_signs_options defaults;
-    if (!opt) {
-        lrs_signs_options_init(&defaults);
-        opt = &defaults;
-    }
-    int rc = signs_check_options(opt);
+    lrs_signs_options taken;
+    int rc = signs_options_take(&taken, opt);
     if (rc != LRS_OK) return rc;
     lrs_monitor *m = calloc(1, sizeof *m);
     if (!m) return lrs_fail(LRS_ERR_NOMEM, "signs: cannot allocate a monitor");
-    m->opt = *opt;
+    m->opt = taken;
     for (int r = 0; r < LRS_ROLE_COUNT; r++)
         snprintf(m->tag[r], sizeof m->tag[r], "%s", lrs_role_name((lrs_role)r));
     lrs_monitor_reset(m);

@@ -138,8 +138,9 @@ struct lrs_monitor {
     uint64_t dropped;
 };
 
-/* LRS_ERR_ARG naming the first threshold out of its range. */
-int signs_check_options(const lrs_signs_options *o);
+/* Copies opt into *dst after checking it (LRS_ERR_ARG naming the first threshold out of
+ * its range), or the defaults when opt is NULL: what the monitor and the sweep open with. */
+int signs_options_take(lrs_signs_options *dst, const lrs_signs_options *opt);
 
 /* Queues a sign; message is printf-style. factor NaN when the action has none. */
 void signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, lrs_role role,

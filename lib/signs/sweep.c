@@ -20,16 +20,12 @@ struct lrs_sweep {
 int lrs_sweep_open(lrs_sweep **out, const lrs_signs_options *opt)
 {
     *out = NULL;
-    lrs_signs_options defaults;
-    if (!opt) {
-        lrs_signs_options_init(&defaults);
-        opt = &defaults;
-    }
-    int rc = signs_check_options(opt);
+    lrs_signs_options taken;
+    int rc = signs_options_take(&taken, opt);
     if (rc != LRS_OK) return rc;
     lrs_sweep *s = calloc(1, sizeof *s);
     if (!s) return lrs_fail(LRS_ERR_NOMEM, "sweep: out of memory");
-    s->opt = *opt;
+    s->opt = taken;
     *out = s;
     return LRS_OK;
 }

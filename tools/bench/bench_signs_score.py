@@ -139,6 +139,10 @@ def main(out):
         recall = f"{100 * len(hit) / len(have):.0f}%" if have else "-"
         precision = f"{100 * len(hit) / len(flagged):.0f}%" if flagged else "-"
         print(f"{kind:12} {len(have):5} {recall:>7} {precision:>9}")
+    too_high = [n for n, _, _ in runs if labelled[n] in ("divergence", "oscillation")]
+    told = [n for n in too_high if any(s["severity"] != "info" and s["suggestion"]["action"] in ("reduce_lr", "stop")
+                                       for s in verdicts.get(n, {}).get("signs", []))]
+    print(f"too-high-LR runs (divergence or oscillation) told to lower the LR or stop: {len(told)} of {len(too_high)}")
     for kind in ("healthy", "survived"):
         have = [n for n, _, _ in runs if labelled[n] == kind]
         alarms = [n for n in have

@@ -45,6 +45,8 @@ def load_points(path):
             p = json.loads(line)
             v = p["value"]
             series.setdefault(p["tag"], []).append(float(v) if v is not None else math.nan)
+            if p["tag"] in ("train/loss", "loss"):
+                series.setdefault("_steps", []).append(p["step"])
     return series
 
 
@@ -99,6 +101,30 @@ def label(s, intent, best_acc, best_lr):
     return "healthy" if intent in ("good", "fixture") else "survived"
 
 
+def left_for_good(s):
+    """(onset, fast): onset is the step after which the loss never came back near its running
+    minimum, the last step whose fast EMA (weight 0.3 on the new point) was within 1.2x the
+    lowest EMA so far; fast says whether the EMA then reached 2x that minimum (or a
+    non-finite value) within 20 steps (an explosion, not a slow drift). None when the run
+    ends near its minimum (it came back: no 'for good')."""
+    steps = s.get("_steps", [])
+    loss = s.get("train/loss") or s.get("loss") or []
+    ema, low, last_near, trace = None, math.inf, None, []
+    for step, x in zip(steps, loss):
+        if not math.isfinite(x):
+            trace.append((step, math.inf, low))
+            break
+        ema = x if ema is None else ema + 0.3 * (x - ema)
+        low = min(low, ema)
+        trace.append((step, ema, low))
+        if ema <= 1.2 * low:
+            last_near = step
+    if last_near is None or (trace and trace[-1][1] <= 1.2 * trace[-1][2]):
+        return None
+    fast = any(last_near < st <= last_near + 20 and e >= 2 * lo for st, e, lo in trace)
+    return last_near, fast
+
+
 def main(out):
     runs = [line.split() for line in open(f"{out}/runs.txt")]
     points = {name: load_points(f"{out}/runs/{name}.points") for name, _, _ in runs}
@@ -139,6 +165,19 @@ def main(out):
         recall = f"{100 * len(hit) / len(have):.0f}%" if have else "-"
         precision = f"{100 * len(hit) / len(flagged):.0f}%" if flagged else "-"
         print(f"{kind:12} {len(have):5} {recall:>7} {precision:>9}")
+    delays = {True: [], False: []}
+    for n, _, _ in runs:
+        left = left_for_good(points[n]) if labelled[n] == "divergence" else None
+        flags = [x["end_step"] for x in verdicts.get(n, {}).get("signs", []) if x["severity"] == "critical"]
+        if left is not None and flags:
+            later = [f for f in flags if f >= left[0]]
+            delays[left[1]].append(min(later) - left[0] if later else 0)  # flagged before it left: 0
+    for fast, what in ((True, "explosions (2x within 20 steps)"), (False, "slow drifts")):
+        d = sorted(delays[fast])
+        if d:
+            print(f"divergence delay, {what}: {len(d)} diverged runs that did not come back, "
+                  f"{sum(x <= 20 for x in d)} flagged within 20 steps of leaving the minimum for good; "
+                  f"median {d[len(d) // 2]}, max {d[-1]} steps")
     too_high = [n for n, _, _ in runs if labelled[n] in ("divergence", "oscillation")]
     told = [n for n in too_high if any(s["severity"] != "info" and s["suggestion"]["action"] in ("reduce_lr", "stop")
                                        for s in verdicts.get(n, {}).get("signs", []))]

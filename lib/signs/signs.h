@@ -257,7 +257,8 @@ size_t lrs_sweep_count(const lrs_sweep *s);
 /* After every run is added: run i's sign from its siblings, 1 with *out filled, or 0.
  * `oscillation` (reduce the LR to the reference's) when it ends sweep_loss_ratio x above
  * the best run of its settings at a lower LR; else `slow` (raise it) when above the best
- * at a higher LR. A failed run is judged but never a reference. */
+ * at a higher LR. Only runs whose end_step is within 10% of each other are compared; a
+ * failed run is judged but never a reference. */
 int lrs_sweep_judge(const lrs_sweep *s, size_t i, lrs_sign *out);
 void lrs_sweep_close(lrs_sweep *s);
 

@@ -1,6 +1,6 @@
 /* Sweeps: each run compared with the runs of the same settings at other LRs, the way a
  * person overlays a sweep in TensorBoard. A run is flagged against the best sibling on
- * one side of it: the lowest final loss among the runs at an LR sweep_lr_ratio lower
+ * one side of it (of those that ended at about the same step): the lowest final loss among the runs at an LR sweep_lr_ratio lower
  * (too high) or higher (too low), when it ended sweep_loss_ratio x above that, and its
  * val loss, when both have one, did not end better. */
 #include <math.h>
@@ -78,6 +78,14 @@ static int ended_worse(const lrs_signs_options *o, const lrs_sweep_run *r, const
     return !(isfinite(r->val_loss) && isfinite(ref->val_loss)) || r->val_loss >= o->sweep_val_ratio * ref->val_loss;
 }
 
+/* Runs that ended at about the same step (within 10%): a run stopped early, or still
+ * running, has not had the same chance to get low. */
+static int same_length(const lrs_sweep_run *a, const lrs_sweep_run *b)
+{
+    double x = (double)a->end_step, y = (double)b->end_step;
+    return fabs(x - y) <= 0.1 * fmax(fabs(x), fabs(y));
+}
+
 /* The best sibling of run i on one side (higher: at an LR sweep_lr_ratio above, else below)
  * that run i ended worse than, or NULL. */
 static const lrs_sweep_run *better_sibling(const lrs_sweep *s, size_t i, int higher)
@@ -85,7 +93,7 @@ static const lrs_sweep_run *better_sibling(const lrs_sweep *s, size_t i, int hig
     const lrs_sweep_run *r = &s->run[i], *best = NULL;
     for (size_t k = 0; k < s->n; k++) {
         const lrs_sweep_run *o = &s->run[k];
-        if (k == i || o->failed || !o->settings || strcmp(o->settings, r->settings)) continue;
+        if (k == i || o->failed || !o->settings || strcmp(o->settings, r->settings) || !same_length(o, r)) continue;
         int side = higher ? o->lr >= s->opt.sweep_lr_ratio * r->lr : r->lr >= s->opt.sweep_lr_ratio * o->lr;
         if (side && ended_worse(&s->opt, r, o) && (!best || o->loss < best->loss)) best = o;
     }

@@ -8,10 +8,12 @@
 
 #include "signs.h"
 
+static int64_t end_step = 999;
+
 static void add(lrs_sweep *s, const char *name, const char *settings, double lr, double loss, double val, int failed)
 {
     lrs_sweep_run r = {.name = name, .settings = settings, .tag = "train/loss", .lr = lr, .loss = loss,
-                       .val_loss = val, .end_start = 900, .end_step = 999, .failed = failed};
+                       .val_loss = val, .end_start = end_step - 99, .end_step = end_step, .failed = failed};
     assert_int_equal(lrs_sweep_add(s, &r), LRS_OK);
 }
 
@@ -28,7 +30,10 @@ static void too_high_and_too_low_against_the_best_sibling(void **state)
     add(s, "lr0.5", "opt=sgd;", 0.5, 0.70, 0.40, 0);   /* 5: trains worse, generalises better */
     add(s, "lr0.03", "opt=sgd;", 0.03, 0.30, NAN, 1);  /* 6: failed: never a reference */
     add(s, "lr3", NULL, 3, 5.00, NAN, 0);              /* 7: no settings: not compared */
-    assert_int_equal(lrs_sweep_count(s), 8);
+    end_step = 199;
+    add(s, "lr0.01", "opt=sgd;", 0.01, 0.1, NAN, 0);   /* 8: stopped at step 199: not compared */
+    end_step = 999;
+    assert_int_equal(lrs_sweep_count(s), 9);
 
     lrs_sign sign;
     assert_int_equal(lrs_sweep_judge(s, 1, &sign), 1);
@@ -48,7 +53,7 @@ static void too_high_and_too_low_against_the_best_sibling(void **state)
     assert_true(sign.factor == 100);
     assert_non_null(strstr(sign.message, "the LR is too low"));
 
-    for (size_t i = 0; i < 8; i++)
+    for (size_t i = 0; i < 9; i++)
         if (i != 1 && i != 2) assert_int_equal(lrs_sweep_judge(s, i, &sign), 0);
     assert_int_equal(lrs_sweep_judge(s, 99, &sign), 0);
     lrs_sweep_close(s);

@@ -7,7 +7,6 @@
  * before, leaving out the first block (whose fast fall inflates it), or the recent calm
  * blocks' noise when higher. */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -441,17 +440,12 @@ static void judge_oscillations_after(lrs_monitor *m)
         int warmup = r->lr < o->oscillation_lr_fraction * m->lr.peak;
         int cured = m->lr.now <= o->oscillation_factor * r->lr && m->loss.trend < r->level;
         if (!warmup && !cured) continue;
-        held->severity = LRS_SEVERITY_INFO;
-        held->action = LRS_ACTION_NONE;
-        held->factor = NAN;
-        char was[sizeof held->message];
-        snprintf(was, sizeof was, "%s", held->message);
         if (warmup)
-            snprintf(held->message, sizeof held->message, "%.180s; but the LR %.3g was only %.0f%% of the run's"
-                     " peak %.3g: not a too-high LR", was, r->lr, 100 * r->lr / m->lr.peak, m->lr.peak);
+            signs_demote(held, LRS_SIGN_OSCILLATION, "%.180s; but the LR %.3g was only %.0f%% of the run's"
+                     " peak %.3g: not a too-high LR", held->message, r->lr, 100 * r->lr / m->lr.peak, m->lr.peak);
         else
-            snprintf(held->message, sizeof held->message, "%.180s; the schedule then lowered the LR to %.3g and"
-                     " the loss ended at %.4g, below the %.4g it swung above", was, m->lr.now, m->loss.trend,
+            signs_demote(held, LRS_SIGN_OSCILLATION, "%.180s; the schedule then lowered the LR to %.3g and"
+                     " the loss ended at %.4g, below the %.4g it swung above", held->message, m->lr.now, m->loss.trend,
                      r->level);
     }
 }

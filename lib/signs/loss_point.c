@@ -5,7 +5,6 @@
  * running minimum is "the running minimum" of the loss: slow enough that minibatch
  * noise and swings do not drag it down, so "2x the minimum" means a real climb. */
 #include <math.h>
-#include <stdio.h>
 
 #include "signs_internal.h"
 
@@ -72,7 +71,7 @@ static void note_recovered(loss_point_state *s, int64_t step, double x)
  * did not explode (divergence_jump x its minimum: weights that far off recover by luck)
  * was a transient, as Adam's first steps at a high LR often are: its critical sign, if
  * still waiting, becomes the spike it was. */
-static void judge_recovered(lrs_monitor *m)
+static void judge_transients(lrs_monitor *m)
 {
     loss_point_state *s = &m->loss;
     const lrs_signs_options *o = &m->opt;
@@ -85,12 +84,8 @@ static void judge_recovered(lrs_monitor *m)
         if (!held || held->kind != LRS_SIGN_DIVERGENCE || e->peak >= o->divergence_jump * e->floor ||
             e->points > 2 * (int64_t)o->window)
             continue;
-        held->kind = LRS_SIGN_SPIKE;
-        held->severity = LRS_SEVERITY_INFO;
-        held->action = LRS_ACTION_NONE;
-        held->factor = NAN;
         held->end_step = e->back_step;
-        snprintf(held->message, sizeof held->message,
+        signs_demote(held, LRS_SIGN_SPIKE,
                  "loss climbed to %.4g at step %lld (%.1fx its running minimum %.4g) and was back to"
                  " %.4g by step %lld: a transient the run recovered from, not a divergence",
                  e->peak, (long long)e->peak_step, e->peak / e->floor, e->floor, e->back,
@@ -238,5 +233,5 @@ void loss_point_finish(lrs_monitor *m)
     if (!s->diverging && s->last_jump)
         raise_divergence(m, s->near_min_step, s->last_finite_step, s->last_value,
                          "jumped tenfold at the end");
-    if (m->hindsight) judge_recovered(m);
+    if (m->hindsight) judge_transients(m);
 }

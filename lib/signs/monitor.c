@@ -230,6 +230,20 @@ lrs_sign *signs_waiting(lrs_monitor *m, uint64_t seq)
     return NULL;
 }
 
+void signs_demote(lrs_sign *s, lrs_sign_kind kind, const char *fmt, ...)
+{
+    char message[sizeof s->message];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    memcpy(s->message, message, sizeof message);
+    s->kind = kind;
+    s->severity = LRS_SEVERITY_INFO;
+    s->action = LRS_ACTION_NONE;
+    s->factor = NAN;
+}
+
 int signs_non_finite(lrs_monitor *m, lrs_role role, int64_t step, double x, int *open)
 {
     if (isfinite(x)) {

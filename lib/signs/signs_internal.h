@@ -151,6 +151,10 @@ void signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, lrs_
  * queue (not taken, not dropped), else NULL: hindsight rewrites it there. */
 lrs_sign *signs_waiting(lrs_monitor *m, uint64_t seq);
 
+/* Hindsight: turns a waiting sign into info of the given kind, with no action and a new
+ * message (printf-style; "%s" args may point into the sign's old message). */
+void signs_demote(lrs_sign *s, lrs_sign_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* For a non-finite x: raises `nan` (critical, stop) once per episode (*open) and
  * returns 1; for a finite x closes the episode and returns 0. */
 int signs_non_finite(lrs_monitor *m, lrs_role role, int64_t step, double x, int *open);

@@ -3,7 +3,6 @@
  * is measured from the series' own rises between evaluations. Val losses come few (one per epoch), so nothing here
  * looks at spreads: only the best value so far and how many evaluations since. */
 #include <math.h>
-#include <stdio.h>
 
 #include "signs_internal.h"
 
@@ -20,10 +19,8 @@ static void overfit_disproved(lrs_monitor *m, int64_t step, double x)
     val_state *v = &m->val;
     lrs_sign *held = signs_waiting(m, v->overfit_sign);
     if (!held || held->kind != LRS_SIGN_OVERFIT) return;
-    held->severity = LRS_SEVERITY_INFO;
-    held->action = LRS_ACTION_NONE;
     held->end_step = step;
-    snprintf(held->message, sizeof held->message,
+    signs_demote(held, LRS_SIGN_OVERFIT,
              "validation loss rose to %.4g at step %lld, above its best %.4g (step %lld), then"
              " reached a new best %.4g at step %lld: not overfitting",
              v->overfit_peak, (long long)v->overfit_peak_step, v->best, (long long)v->best_step, x,

@@ -20,7 +20,9 @@
 # The synthetic corpus (tests/signs/test_signs_corpus) is printed after.
 # Run by hand: tools/bench/bench_signs.sh [BUILD_DIR] [OUT_DIR]   (about 10 minutes on
 # 2 cores). SEEDS="3 4" FULL_ONLY=1 makes a held-out corpus: the full grid with other seeds
-# (about 2 minutes per seed), to check detectors tuned on seeds 1 and 2. REJUDGE=1 with an OUT_DIR of an earlier run judges its runs again without
+# (about 2 minutes per seed), to check detectors tuned on seeds 1 and 2. OTHER_DATA=CSV runs
+# the full grid (20 epochs, 20% held out for validation) on that data instead, as group
+# "csv" (bench_signs_teacher.py writes one unlike Fashion-MNIST). REJUDGE=1 with an OUT_DIR of an earlier run judges its runs again without
 # training (a changed detector on the same curves); CHECK_ARGS="--set NAME=VALUE ..." passes
 # thresholds to every check.
 set -eu
@@ -49,9 +51,14 @@ run() {
 }
 
 # steps DATA BATCH EPOCHS: the planned length (the sample has 4,000 training images,
-# Fashion-MNIST 60,000; the last batch of an epoch may be short).
+# Fashion-MNIST 60,000, a CSV its rows less the 20% validation split; the last batch of an
+# epoch may be short).
 steps() {
-    n=$([ "$1" = sample ] && echo 4000 || echo 60000)
+    case $1 in
+    sample) n=4000 ;;
+    fashion-mnist) n=60000 ;;
+    *) rows=$(($(wc -l < "$1") - 1)); n=$((rows - (rows + 2) / 5)) ;;
+    esac
     echo $(( ($n + $2 - 1) / $2 * $3 ))
 }
 
@@ -60,7 +67,7 @@ full_grid() {
     p=$1 data=$2 epochs=$3 seed=$4 s=$5
     total=$(steps "$data" 128 "$epochs")
     third=$((total / 3))
-    r() { n=$1 i=$2; shift 2; run "$p-$n$s" "$i" "$data" "$total" --epochs "$epochs" --seed "$seed" "$@"; }
+    r() { n=$1 i=$2; shift 2; run "$p-$n$s" "$i" "$data" "$total" --epochs "$epochs" --seed "$seed" $split "$@"; }
     sgd="--optimizer sgd:momentum=0.9" adam="--optimizer adam" adamw="--optimizer adamw"
     for lr in 3 1 0.5 0.4 0.3 0.2; do r "sgd-$lr" high $sgd --lr $lr; done
     r "sgd-1-onecycle" high $sgd --lr 1 --schedule onecycle
@@ -109,12 +116,18 @@ core_grid() {
 }
 
 start=$(date +%s)
+split=
 for seed in ${SEEDS:-1 2}; do
     s=$([ $seed = 1 ] && echo "" || echo "-s$seed")
+    if [ -n "${OTHER_DATA:-}" ]; then
+        split="--val-split 0.2"
+        full_grid csv "$OTHER_DATA" 20 $seed "$s"
+        continue
+    fi
     full_grid samp sample 20 $seed "$s"
     full_grid fash fashion-mnist 2 $seed "$s"
 done
-[ "${FULL_ONLY:-0}" = 1 ] || {
+[ "${FULL_ONLY:-0}" = 1 ] || [ -n "${OTHER_DATA:-}" ] || {
 core_grid sdeep sample 20 128 1 --model mlp:512,256
 core_grid fdeep fashion-mnist 2 128 1 --model mlp:512,256
 core_grid sb32 sample 20 32 1

@@ -9,8 +9,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "event.pb-c.h"
 #include "plugin_custom_scalars.pb-c.h"
+#include "summary.pb-c.h"
 #include "test_reader_util.h"
+#include "testutil.h"
 
 static const char *const scalar_fixtures[] = {"multi-file", "tb-writer", "torch-mixed",
                                               "torch-scalars"};
@@ -257,6 +260,56 @@ static void a_single_file_is_a_run(void **state)
     lrs_reader_close(r);
 }
 
+/* A session start whose HParams content is not a HParamsPluginData: the run still reads,
+ * and lrs_run_hparams says what is wrong instead of making something up. */
+static void hparams_that_do_not_parse_are_refused(void **state)
+{
+    (void)state;
+    static const uint8_t garbage[] = {0xff, 0xff, 0xff};
+    Tensorboard__SummaryMetadata__PluginData plugin = TENSORBOARD__SUMMARY_METADATA__PLUGIN_DATA__INIT;
+    plugin.plugin_name = "hparams";
+    plugin.content = (ProtobufCBinaryData){sizeof garbage, (uint8_t *)garbage};
+    Tensorboard__SummaryMetadata meta = TENSORBOARD__SUMMARY_METADATA__INIT;
+    meta.plugin_data = &plugin;
+    Tensorboard__TensorProto tensor = TENSORBOARD__TENSOR_PROTO__INIT;
+    tensor.dtype = TENSORBOARD__DATA_TYPE__DT_FLOAT;
+    Tensorboard__Summary__Value value = TENSORBOARD__SUMMARY__VALUE__INIT;
+    value.tag = "_hparams_/session_start_info";
+    value.metadata = &meta;
+    value.value_case = TENSORBOARD__SUMMARY__VALUE__VALUE_TENSOR;
+    value.tensor = &tensor;
+    Tensorboard__Summary__Value *values[] = {&value};
+    Tensorboard__Summary summary = TENSORBOARD__SUMMARY__INIT;
+    summary.n_value = 1;
+    summary.value = values;
+    Tensorboard__Event event = TENSORBOARD__EVENT__INIT;
+    event.what_case = TENSORBOARD__EVENT__WHAT_SUMMARY;
+    event.summary = &summary;
+    uint8_t record[512];
+    uint64_t n = tensorboard__event__get_packed_size(&event);
+    assert_true(n + 16 <= sizeof record);
+    memcpy(record, &n, 8);
+    uint32_t crc = lrs_crc32c_mask(lrs_crc32c(0, record, 8));
+    memcpy(record + 8, &crc, 4);
+    tensorboard__event__pack(&event, record + 12);
+    crc = lrs_crc32c_mask(lrs_crc32c(0, record + 12, n));
+    memcpy(record + 12 + n, &crc, 4);
+
+    char dir[256], path[400];
+    assert_non_null(test_tmpdir(dir, sizeof dir));
+    snprintf(path, sizeof path, "%s/events.out.tfevents.1.host", dir);
+    write_bytes(path, record, 16 + n, 0);
+    lrs_reader *r;
+    assert_int_equal(lrs_reader_open(&r, dir, NULL), LRS_OK);
+    assert_int_equal(lrs_reader_poll(r, NULL), LRS_OK);
+    lrs_hparams *h = (lrs_hparams *)1;
+    assert_int_equal(lrs_run_hparams(must_run(r, "."), &h), LRS_ERR_FORMAT);
+    assert_null(h);
+    assert_non_null(strstr(lrs_errmsg(), "HParams session start does not parse"));
+    lrs_reader_close(r);
+    assert_int_equal(test_rmtree(dir), 0);
+}
+
 static void missing_path_is_not_found(void **state)
 {
     (void)state;
@@ -276,6 +329,7 @@ int main(void)
         cmocka_unit_test(series_and_runs_are_sorted),
         cmocka_unit_test(a_single_file_is_a_run),
         cmocka_unit_test(missing_path_is_not_found),
+        cmocka_unit_test(hparams_that_do_not_parse_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

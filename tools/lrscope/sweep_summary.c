@@ -1,6 +1,8 @@
 /* A run's summary for the sweep comparison (lrs_sweep in lib/signs). */
 #include "sweep_summary.h"
 
+#include "cli.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -89,8 +91,13 @@ int sweep_summary(const lrs_run *hp_run, const run_series *rs, const char *name,
                   char *settings, size_t cap)
 {
     const lrs_series *loss = rs->role[LRS_ROLE_LOSS];
-    lrs_hparams *h;
-    if (!loss || !lrs_series_len(loss) || lrs_run_hparams(hp_run, &h) != LRS_OK || !h) return 0;
+    lrs_hparams *h = NULL;
+    if (!loss || !lrs_series_len(loss)) return 0;
+    if (lrs_run_hparams(hp_run, &h) != LRS_OK) { /* damaged: said, and the run judged alone */
+        cli_warn("%s; %s is not compared with other runs", lrs_errmsg(), name);
+        return 0;
+    }
+    if (!h) return 0;
     double lr = rs->role[LRS_ROLE_LR] ? series_peak(rs->role[LRS_ROLE_LR]) : NAN;
     int fits = write_settings(h, settings, cap, &lr);
     lrs_hparams_free(h);

@@ -255,12 +255,13 @@ int lrs_sweep_open(lrs_sweep **s, const lrs_signs_options *opt);
  * or a non-finite loss (such a run is simply not added: check it first). */
 int lrs_sweep_add(lrs_sweep *s, const lrs_sweep_run *run);
 size_t lrs_sweep_count(const lrs_sweep *s);
-/* After every run is added: run i's sign from its siblings, 1 with *out filled, or 0.
+/* After every run is added: run i's sign from its siblings, 1 with *out filled, or 0 (also
+ * when out of memory: the first call groups the runs by settings).
  * `oscillation` (reduce the LR to the reference's) when it ends sweep_loss_ratio x above
  * the best run of its settings at a lower LR; else `slow` (raise it) when above the best
  * at a higher LR. Only runs whose end_step is within 10% of each other are compared; a
  * failed run is judged but never a reference. */
-int lrs_sweep_judge(const lrs_sweep *s, size_t i, lrs_sign *out);
+int lrs_sweep_judge(lrs_sweep *s, size_t i, lrs_sign *out);
 void lrs_sweep_close(lrs_sweep *s);
 
 /* Whether a scalar tag names a series the monitor takes, by its '/'-separated words

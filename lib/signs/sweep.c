@@ -15,6 +15,9 @@ struct lrs_sweep {
     lrs_signs_options opt;
     lrs_sweep_run *run; /* strings copied into their own allocations */
     size_t n, cap;
+    /* Built at the first judgement: run numbers sorted by settings, and for each run where
+     * its settings' group starts and ends in that order (a logdir may hold many sweeps). */
+    size_t *order, *group_from, *group_to;
 };
 
 int lrs_sweep_open(lrs_sweep **out, const lrs_signs_options *opt)
@@ -66,6 +69,8 @@ int lrs_sweep_add(lrs_sweep *s, const lrs_sweep_run *run)
         return lrs_fail(LRS_ERR_NOMEM, "sweep: out of memory");
     }
     s->run[s->n++] = copy;
+    free(s->order); /* a new run: the groups are built again */
+    s->order = NULL;
     return LRS_OK;
 }
 
@@ -86,14 +91,62 @@ static int same_length(const lrs_sweep_run *a, const lrs_sweep_run *b)
     return fabs(x - y) <= 0.1 * fmax(fabs(x), fabs(y));
 }
 
+typedef struct keyed_run {
+    const char *settings;
+    size_t run;
+} keyed_run;
+
+static int by_settings(const void *a, const void *b)
+{
+    const char *x = ((const keyed_run *)a)->settings, *y = ((const keyed_run *)b)->settings;
+    if (!x || !y) return (x == NULL) - (y == NULL); /* runs without settings last */
+    int c = strcmp(x, y);
+    if (c) return c;
+    size_t i = ((const keyed_run *)a)->run, j = ((const keyed_run *)b)->run;
+    return (i > j) - (i < j); /* a stable order */
+}
+
+static int same_settings(const keyed_run *a, const keyed_run *b)
+{
+    return a->settings && b->settings && !strcmp(a->settings, b->settings);
+}
+
+/* Sorts the runs by settings and notes each run's group. 0, or -1 out of memory. */
+static int build_groups(lrs_sweep *s)
+{
+    size_t n = s->n ? s->n : 1;
+    keyed_run *keyed = malloc(n * sizeof *keyed);
+    s->order = malloc(3 * n * sizeof *s->order);
+    if (!keyed || !s->order) {
+        free(keyed);
+        free(s->order);
+        s->order = NULL;
+        return -1;
+    }
+    s->group_from = s->order + n;
+    s->group_to = s->group_from + n;
+    for (size_t i = 0; i < s->n; i++) keyed[i] = (keyed_run){s->run[i].settings, i};
+    qsort(keyed, s->n, sizeof *keyed, by_settings);
+    for (size_t from = 0, to; from < s->n; from = to) {
+        for (to = from + 1; to < s->n && same_settings(&keyed[from], &keyed[to]); to++) {}
+        for (size_t k = from; k < to; k++) {
+            s->order[k] = keyed[k].run;
+            s->group_from[keyed[k].run] = from, s->group_to[keyed[k].run] = to;
+        }
+    }
+    free(keyed);
+    return 0;
+}
+
 /* The best sibling of run i on one side (higher: at an LR sweep_lr_ratio above, else below)
- * that run i ended worse than, or NULL. */
+ * that run i ended worse than, or NULL. Only its settings' group is looked at. */
 static const lrs_sweep_run *better_sibling(const lrs_sweep *s, size_t i, int higher)
 {
     const lrs_sweep_run *r = &s->run[i], *best = NULL;
-    for (size_t k = 0; k < s->n; k++) {
+    for (size_t g = s->group_from[i]; g < s->group_to[i]; g++) {
+        size_t k = s->order[g];
         const lrs_sweep_run *o = &s->run[k];
-        if (k == i || o->failed || !o->settings || strcmp(o->settings, r->settings) || !same_length(o, r)) continue;
+        if (k == i || o->failed || !same_length(o, r)) continue;
         int side = higher ? o->lr >= s->opt.sweep_lr_ratio * r->lr : r->lr >= s->opt.sweep_lr_ratio * o->lr;
         if (side && ended_worse(&s->opt, r, o) && (!best || o->loss < best->loss)) best = o;
     }
@@ -123,9 +176,10 @@ static void fill_sign(lrs_sign *out, const lrs_sweep_run *r, const lrs_sweep_run
              r->lr, r->loss, r->loss / ref->loss, ref->loss, ref->name, ref->lr, val, too_high ? "high" : "low");
 }
 
-int lrs_sweep_judge(const lrs_sweep *s, size_t i, lrs_sign *out)
+int lrs_sweep_judge(lrs_sweep *s, size_t i, lrs_sign *out)
 {
     if (i >= s->n || !s->run[i].settings) return 0;
+    if (!s->order && build_groups(s)) return 0; /* out of memory: no comparison */
     const lrs_sweep_run *ref = better_sibling(s, i, 0);
     if (ref) {
         fill_sign(out, &s->run[i], ref, 1);
@@ -144,5 +198,6 @@ void lrs_sweep_close(lrs_sweep *s)
     if (!s) return;
     for (size_t i = 0; i < s->n; i++) free_run(&s->run[i]);
     free(s->run);
+    free(s->order);
     free(s);
 }

@@ -203,6 +203,9 @@ static void check_compares_the_runs_of_a_sweep(void **state)
     }
     assert_int_equal(lrscope(out, sizeof out, "check --json %s/torchsweep", root), 1);
     assert_non_null(strstr(out, "/torchsweep/lr0.1 reached at LR 0.1 with the same settings: the LR is too high\""));
+    /* each run given as its own logdir: the training run is the root, its HParams a child */
+    assert_int_equal(lrscope(out, sizeof out, "check --json %s/torchsweep/lr0.1 %s/torchsweep/lr0.3", root, root), 1);
+    assert_non_null(strstr(out, "/torchsweep/lr0.1 reached at LR 0.1 with the same settings: the LR is too high\""));
     assert_int_equal(lrscope(out, sizeof out, "check --alone %s/sweep", root), 0);
     assert_int_equal(lrscope(out, sizeof out, "check --json %s/sweep", root), 1);
     assert_non_null(strstr(out, "{\"kind\": \"oscillation\", \"tag\": \"train/loss\", \"severity\": \"warning\", "

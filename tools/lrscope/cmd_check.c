@@ -146,31 +146,57 @@ static void print_run(const check_args *a, check_totals *t, const checked_run *c
     for (int i = 0; i < c->n; i++) sign_print_human(stdout, &c->signs[i], c->rs.role[c->signs[i].role]);
 }
 
+static const char hparams_start[] = "_hparams_/session_start_info";
+
+/* The first run whose name is >= key (runs are sorted by name). */
+static size_t first_run_from(const lrs_reader *r, const char *key)
+{
+    size_t lo = 0, hi = lrs_reader_run_count(r);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(lrs_run_name(lrs_reader_run(r, mid)), key) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Whether child is a run directly inside the folder of the run named name. */
+static int is_child(const char *name, const char *child)
+{
+    if (!strcmp(child, ".")) return 0;
+    if (!strcmp(name, ".")) return !strchr(child, '/'); /* the root's children have no prefix */
+    size_t len = strlen(name);
+    return !strncmp(child, name, len) && child[len] == '/' && !strchr(child + len + 1, '/');
+}
+
 /* Where a run's HParams are: the run itself, or else the one child run that has them
  * (PyTorch's and tensorboardX's add_hparams write them to a new run inside the training
- * run's folder, named by the time or run_name). NULL when neither. */
+ * run's folder, named by the time or run_name). NULL when neither. The children of a run
+ * other than the root are the sorted runs named "<name>/...": found by a binary search. */
 static const lrs_run *hparams_run(const lrs_reader *r, const lrs_run *run)
 {
-    static const char start[] = "_hparams_/session_start_info";
-    if (lrs_run_find(run, start)) return run;
+    if (lrs_run_find(run, hparams_start)) return run;
     const char *name = lrs_run_name(run);
-    size_t len = strcmp(name, ".") ? strlen(name) + 1 : 0; /* the root's children have no prefix */
+    size_t i = 0, n = lrs_reader_run_count(r);
+    char prefix[4096];
+    if (strcmp(name, ".")) {
+        snprintf(prefix, sizeof prefix, "%s/", name);
+        i = first_run_from(r, prefix);
+    }
     const lrs_run *found = NULL;
-    for (size_t i = 0; i < lrs_reader_run_count(r); i++) {
-        const lrs_run *child = lrs_reader_run(r, i);
-        const char *cn = lrs_run_name(child);
-        if (child == run || !strcmp(cn, ".") || (len && (strncmp(cn, name, len - 1) || cn[len - 1] != '/')) ||
-            strchr(cn + len, '/') || !lrs_run_find(child, start))
-            continue;
+    for (; i < n; i++) {
+        const char *cn = lrs_run_name(lrs_reader_run(r, i));
+        if (strcmp(name, ".") && strncmp(cn, prefix, strlen(prefix))) break; /* past "<name>/..." */
+        if (!is_child(name, cn) || !lrs_run_find(lrs_reader_run(r, i), hparams_start)) continue;
         if (found) return NULL; /* two: which one is this run's is unclear */
-        found = child;
+        found = lrs_reader_run(r, i);
     }
     return found;
 }
 
-/* Judges one run alone with the monitor, keeps the result, and adds it to the sweep when
- * its HParams (in hp_run) allow a comparison. Returns 0 or SIGNS_EXIT_UNREADABLE. */
-static int check_run(check_state *st, const check_args *a, const lrs_run *run, const lrs_run *hp_run,
+/* Judges one run of reader r alone with the monitor, keeps the result, and adds it to the
+ * sweep when its HParams allow a comparison. Returns 0 or SIGNS_EXIT_UNREADABLE. */
+static int check_run(check_state *st, const check_args *a, const lrs_reader *r, const lrs_run *run,
                      const char *name)
 {
     if (st->n_runs == st->cap_runs) {
@@ -193,7 +219,8 @@ static int check_run(check_state *st, const check_args *a, const lrs_run *run, c
     memcpy(c.signs, signs, (size_t)c.n * sizeof *signs);
     lrs_sweep_run summary;
     char settings[2048];
-    if (st->sweep && hp_run && sweep_summary(hp_run, &c.rs, name, &summary, settings, sizeof settings)) {
+    const lrs_run *hp_run = st->sweep && c.rs.role[LRS_ROLE_LOSS] ? hparams_run(r, run) : NULL;
+    if (hp_run && sweep_summary(hp_run, &c.rs, name, &summary, settings, sizeof settings)) {
         summary.failed = c.worst >= LRS_SEVERITY_CRITICAL;
         if (lrs_sweep_add(st->sweep, &summary) == LRS_OK) c.swept = (long)lrs_sweep_count(st->sweep) - 1;
     }
@@ -241,7 +268,7 @@ static int check_path(check_state *st, const check_args *a, const char *path)
         const char *rn = lrs_run_name(run);
         if (!strcmp(rn, ".")) snprintf(name, sizeof name, "%s", path);
         else snprintf(name, sizeof name, "%s/%s", path, rn);
-        rc = check_run(st, a, run, hparams_run(r, run), name);
+        rc = check_run(st, a, r, run, name);
     }
     return rc;
 }

@@ -21,12 +21,12 @@ void loss_block_reset(loss_block_state *b)
     b->rebound_from = -1;
 }
 
-/* Remembers an oscillation sign about to be raised (monitor.raised is its number). */
-static void note_oscillation(lrs_monitor *m, double lr, double level)
+/* Remembers an oscillation sign (its number from signs_raise), the LR when it began and the
+ * level the loss swung above, for hindsight. */
+static void note_oscillation(loss_block_state *b, uint64_t sign, double lr, double level)
 {
-    loss_block_state *b = &m->block;
     if (b->raised_n < SIGNS_RAISED_OSCILLATIONS)
-        b->raised[b->raised_n++] = (struct raised_oscillation){.sign = m->raised, .lr = lr, .level = level};
+        b->raised[b->raised_n++] = (struct raised_oscillation){.sign = sign, .lr = lr, .level = level};
 }
 
 static int compare_doubles(const void *a, const void *b)
@@ -79,16 +79,16 @@ static int rebounded(const lrs_monitor *m)
 
 static void raise_swings(lrs_monitor *m, int64_t step, double level, double noise, double earlier)
 {
-    const loss_block_state *b = &m->block;
+    loss_block_state *b = &m->block;
     const lrs_signs_options *o = &m->opt;
     char lr[48];
-    note_oscillation(m, b->block_lr, b->prev_median);
-    signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->block_start, step,
+    uint64_t sign = signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->block_start, step,
                 LRS_ACTION_REDUCE_LR, o->oscillation_factor,
                 "loss swings by %.0f%% (median) around %.4g, %.1fx the run's earlier %.0f%%,"
                 " and stopped falling (%.4g the %d points before)%s when it started",
                 100 * noise, level, noise / earlier, 100 * earlier, b->prev_median, o->window,
                 signs_lr_clause(lr, b->block_lr));
+    note_oscillation(b, sign, b->block_lr, b->prev_median);
 }
 
 static void raise_rebound(lrs_monitor *m, int64_t step)
@@ -97,13 +97,13 @@ static void raise_rebound(lrs_monitor *m, int64_t step)
     const lrs_signs_options *o = &m->opt;
     char lr[48];
     b->rebound_from = b->best_step;
-    note_oscillation(m, m->lr.now, b->best_before_prev);
-    signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->best_step, step,
+    uint64_t sign = signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->best_step, step,
                 LRS_ACTION_REDUCE_LR, o->oscillation_factor,
                 "loss climbed back to %.4g over the last 2 blocks of %d points, %.2fx its best"
                 " earlier level %.4g%s: the LR is too high to settle",
                 b->level_pair, o->window, b->level_pair / b->best_before_prev, b->best_before_prev,
                 signs_lr_clause(lr, m->lr.now));
+    note_oscillation(b, sign, m->lr.now, b->best_before_prev);
 }
 
 /* A divergence the run survived: the loss came back down from its climb (still well
@@ -121,12 +121,12 @@ static void judge_recovery(lrs_monitor *m, int64_t step, double level)
         return;
     b->recovered_raised = 1;
     char lr[48];
-    note_oscillation(m, m->lr.now, m->loss.trend_min);
-    signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->block_start, step,
+    uint64_t sign = signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->block_start, step,
                 LRS_ACTION_REDUCE_LR, o->oscillation_factor,
                 "loss came back down to %.4g from %.4g after climbing above 2x its minimum %.4g,"
                 " still below its untrained %.4g%s: it swings, the LR is too high to settle",
                 level, b->diverge_peak, m->loss.trend_min, untrained, signs_lr_clause(lr, m->lr.now));
+    note_oscillation(b, sign, m->lr.now, m->loss.trend_min);
 }
 
 /* Three ways a too-high LR shows: swings well above the run's earlier noise with no fall,

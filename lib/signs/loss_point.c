@@ -20,11 +20,10 @@ static void raise_divergence(lrs_monitor *m, int64_t onset, int64_t step, double
     char lr[48];
     s->diverging = 1;
     s->episodes++;
-    s->episode_sign = m->raised;
     s->episode_peak = s->high_since_near_min; /* x included */
     s->episode_peak_step = s->high_step;
     s->episode_points = s->n;
-    signs_raise(m, LRS_SIGN_DIVERGENCE, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, onset,
+    s->episode_sign = signs_raise(m, LRS_SIGN_DIVERGENCE, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, onset,
                 step, LRS_ACTION_REDUCE_LR, m->opt.divergence_factor,
                 "loss %s: %.4g at step %lld is %.1fx its running minimum %.4g, left at step %lld%s;"
                 " restart from a checkpoint before step %lld with a lower LR",

@@ -204,13 +204,13 @@ static void drop_one(lrs_monitor *m)
     m->dropped++;
 }
 
-void signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, lrs_role role,
+uint64_t signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, lrs_role role,
                  int64_t start_step, int64_t end_step, lrs_action action, double factor,
                  const char *fmt, ...)
 {
     if (m->queue_len == SIGNS_QUEUE) drop_one(m);
     int slot = (m->queue_head + m->queue_len++) % SIGNS_QUEUE;
-    m->queue_seq[slot] = m->raised++;
+    uint64_t seq = m->queue_seq[slot] = m->raised++;
     lrs_sign *s = &m->queue[slot];
     *s = (lrs_sign){.kind = kind, .severity = severity, .role = role, .start_step = start_step,
                     .end_step = end_step, .action = action, .factor = factor};
@@ -219,6 +219,7 @@ void signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, lrs_
     va_start(ap, fmt);
     vsnprintf(s->message, sizeof s->message, fmt, ap);
     va_end(ap);
+    return seq;
 }
 
 lrs_sign *signs_waiting(lrs_monitor *m, uint64_t seq)

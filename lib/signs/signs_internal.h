@@ -37,7 +37,7 @@ typedef struct loss_point_state {
     int trend_run;           /* consecutive points where trend rose */
     int jump_run;            /* consecutive points >= divergence_jump x smooth_min */
     int diverging;           /* a divergence episode is open */
-    uint64_t episode_sign;   /* its sign's number (monitor.raised before it was raised) */
+    uint64_t episode_sign;   /* its sign's number (signs_raise) */
     double episode_peak;     /* its highest point, and where */
     int64_t episode_peak_step;
     int64_t episode_points;  /* points fed when it was raised */
@@ -142,12 +142,13 @@ struct lrs_monitor {
  * its range), or the defaults when opt is NULL: what the monitor and the sweep open with. */
 int signs_options_take(lrs_signs_options *dst, const lrs_signs_options *opt);
 
-/* Queues a sign; message is printf-style. factor NaN when the action has none. */
-void signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, lrs_role role,
+/* Queues a sign; message is printf-style. factor NaN when the action has none. Returns
+ * the sign's number, by which hindsight finds it again (signs_waiting). */
+uint64_t signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, lrs_role role,
                  int64_t start_step, int64_t end_step, lrs_action action, double factor,
                  const char *fmt, ...) __attribute__((format(printf, 9, 10)));
 
-/* The sign numbered seq (monitor.raised before raising it) if it is still waiting in the
+/* The sign numbered seq (by signs_raise) if it is still waiting in the
  * queue (not taken, not dropped), else NULL: hindsight rewrites it there. */
 lrs_sign *signs_waiting(lrs_monitor *m, uint64_t seq);
 

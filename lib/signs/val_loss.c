@@ -60,10 +60,9 @@ void val_feed(lrs_monitor *m, int64_t step, double x)
     if (v->overfit_open || v->above_run < o->overfit_patience) return;
     if (!(train <= v->train_at_best * (1 - o->overfit_train_fall))) return;
     v->overfit_open = 1;
-    v->overfit_sign = m->raised;
     v->overfit_peak = x;
     v->overfit_peak_step = step;
-    signs_raise(m, LRS_SIGN_OVERFIT, LRS_SEVERITY_WARNING, LRS_ROLE_VAL_LOSS, v->best_step, step,
+    v->overfit_sign = signs_raise(m, LRS_SIGN_OVERFIT, LRS_SEVERITY_WARNING, LRS_ROLE_VAL_LOSS, v->best_step, step,
                 LRS_ACTION_STOP, NAN,
                 "validation loss %.4g at step %lld has not improved on its best %.4g (step %lld)"
                 " for %d evaluations while the training loss fell %.0f%% (%.4g to %.4g);"

@@ -48,6 +48,18 @@ static int lr_is_high(const lrs_monitor *m)
     return m->lr.now >= m->opt.oscillation_lr_fraction * m->lr.peak;
 }
 
+/* The LR has decayed to plateau_decayed_fraction of its peak (if fed): a schedule's low phase. */
+static int lr_has_decayed(const lrs_monitor *m)
+{
+    return m->lr.peak > 0 && m->lr.now <= m->opt.plateau_decayed_fraction * m->lr.peak;
+}
+
+/* How many fitted block levels the ring still holds. */
+static int64_t recent_kept(const loss_block_state *b)
+{
+    return b->recent_n < SIGNS_RECENT ? b->recent_n : SIGNS_RECENT;
+}
+
 /* The run's earlier noise: the geometric mean over its calm blocks, or their recent
  * level if higher (a loss's relative noise grows as it learns: per-example losses spread
  * out; a slow run does that over the whole run, not in its first block). NaN before 2. */
@@ -175,7 +187,7 @@ static double plateau_gain_needed(const lrs_monitor *m)
 {
     const lrs_signs_options *o = &m->opt;
     double noise = earlier_noise(&m->block);
-    if (!(m->lr.peak > 0 && m->lr.now <= o->plateau_decayed_fraction * m->lr.peak) || isnan(noise))
+    if (!lr_has_decayed(m) || isnan(noise))
         return o->plateau_threshold;
     return fmax(o->plateau_threshold, 2 * 1.25 * noise / sqrt(2.0 * o->window));
 }
@@ -189,7 +201,7 @@ static int still_falling(const lrs_monitor *m)
 {
     const loss_block_state *b = &m->block;
     int64_t n = (b->points - b->best_points) / m->opt.window;
-    int64_t kept = b->recent_n < SIGNS_RECENT ? b->recent_n : SIGNS_RECENT;
+    int64_t kept = recent_kept(b);
     if (n > kept) n = kept;
     double slope, t;
     if (!fit_recent(b, n, &slope, &t)) return 0;
@@ -222,7 +234,7 @@ static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swingi
     if (still_falling(m)) return;
     b->plateaued = 1;
     long long since = (long long)(b->points - b->best_points);
-    if (m->lr.peak > 0 && m->lr.now <= o->plateau_decayed_fraction * m->lr.peak) {
+    if (lr_has_decayed(m)) {
         /* A stall in the second half of a known run is a schedule's last, low-LR phase. */
         if (o->total_steps > 0 && 2 * (b->best_step - m->loss.first_step) >= o->total_steps - m->loss.first_step)
             return;
@@ -263,7 +275,7 @@ static int level_slope(const loss_block_state *b, double *slope, double *t)
  * its t-statistic (-inf for a perfect fall). Returns 0 when fewer than 3 are kept. */
 static int fit_recent(const loss_block_state *b, int64_t n, double *slope, double *t)
 {
-    int64_t kept = b->recent_n < SIGNS_RECENT ? b->recent_n : SIGNS_RECENT;
+    int64_t kept = recent_kept(b);
     if (n > kept) n = kept;
     if (n < 3) return 0;
     double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
@@ -284,7 +296,7 @@ static int fit_recent(const loss_block_state *b, int64_t n, double *slope, doubl
  * SIGNS_RECENT): how fast the loss falls now. */
 static double recent_slope(const loss_block_state *b)
 {
-    int64_t kept = b->recent_n < SIGNS_RECENT ? b->recent_n : SIGNS_RECENT;
+    int64_t kept = recent_kept(b);
     double slope, t;
     return fit_recent(b, kept / 2 > 3 ? kept / 2 : 3, &slope, &t) ? slope : 0;
 }

@@ -1,4 +1,5 @@
 /* A run's summary for the sweep comparison (lrs_sweep in lib/signs). */
+#define _GNU_SOURCE /* strcasestr */
 #include "sweep_summary.h"
 
 #include "cli.h"
@@ -8,27 +9,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Whether an hparam name is the LR ("lr", "learning_rate", "base_lr", "max_lr", ...):
  * the value compared, not a setting. */
 static int names_lr(const char *name)
 {
     size_t n = strlen(name);
-    char low[64];
-    if (n >= sizeof low) return 0;
-    for (size_t i = 0; i <= n; i++) low[i] = (char)tolower((unsigned char)name[i]);
-    return (n >= 2 && !strcmp(low + n - 2, "lr") && (n == 2 || !isalpha((unsigned char)low[n - 3]))) ||
-           (n >= 13 && !strcmp(low + n - 13, "learning_rate"));
+    return (n >= 2 && !strcasecmp(name + n - 2, "lr") && (n == 2 || !isalpha((unsigned char)name[n - 3]))) ||
+           (n >= 13 && !strcasecmp(name + n - 13, "learning_rate"));
 }
 
 /* Seeds vary within a sweep without making runs incomparable. */
 static int names_seed(const char *name)
 {
-    char low[64];
-    size_t n = strlen(name);
-    if (n >= sizeof low) return 0;
-    for (size_t i = 0; i <= n; i++) low[i] = (char)tolower((unsigned char)name[i]);
-    return strstr(low, "seed") != NULL;
+    return strcasestr(name, "seed") != NULL;
 }
 
 /* "name=value;..." of every hparam but the LR and seeds (sorted by name already); the LR

@@ -139,6 +139,8 @@ static void judge_recovery(lrs_monitor *m, int64_t step, double level)
                 " still below its untrained %.4g%s: it swings, the LR is too high to settle",
                 level, b->diverge_peak, m->loss.trend_min, untrained, signs_lr_clause(lr, m->lr.now));
     note_oscillation(b, sign, m->lr.now, m->loss.trend_min);
+    m->loss.episode.swung = 1; /* hindsight on the divergence must not say it twice */
+    m->loss.episode.swing_sign = sign;
 }
 
 /* Three ways a too-high LR shows: swings well above the run's earlier noise with no fall,
@@ -153,6 +155,10 @@ static void judge_oscillation(lrs_monitor *m, int64_t step, double level, double
     int not_falling = level >= b->prev_median * (1 - o->oscillation_min_drop);
     int climbed_back = rebounded(m);
     if (m->loss.diverging) {
+        /* This climb is the divergence's: one climb, one sign; and the loss not improving
+         * on its best since is the too-high LR's doing, not a plateau. */
+        b->rebound_from = b->best_step;
+        b->oscillated_since_best = 1;
         judge_recovery(m, step, level);
         return;
     }
@@ -453,12 +459,14 @@ static void judge_oscillations_after(lrs_monitor *m)
         int cured = m->lr.now <= o->oscillation_factor * r->lr && m->loss.trend < r->level;
         if (!warmup && !cured) continue;
         if (warmup)
-            signs_demote(held, LRS_SIGN_OSCILLATION, "%.180s; but the LR %.3g was only %.0f%% of the run's"
-                     " peak %.3g: not a too-high LR", held->message, r->lr, 100 * r->lr / m->lr.peak, m->lr.peak);
+            signs_rewrite(held, LRS_SIGN_OSCILLATION, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
+                          "%.180s; but the LR %.3g was only %.0f%% of the run's peak %.3g: not a"
+                          " too-high LR", held->message, r->lr, 100 * r->lr / m->lr.peak, m->lr.peak);
         else
-            signs_demote(held, LRS_SIGN_OSCILLATION, "%.180s; the schedule then lowered the LR to %.3g and"
-                     " the loss ended at %.4g, below the %.4g it swung above", held->message, m->lr.now, m->loss.trend,
-                     r->level);
+            signs_rewrite(held, LRS_SIGN_OSCILLATION, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
+                          "%.180s; the schedule then lowered the LR to %.3g and the loss ended at"
+                          " %.4g, below the %.4g it swung above", held->message, m->lr.now,
+                          m->loss.trend, r->level);
     }
 }
 

@@ -5,6 +5,7 @@
  * running minimum is "the running minimum" of the loss: slow enough that minibatch
  * noise and swings do not drag it down, so "2x the minimum" means a real climb. */
 #include <math.h>
+#include <stdio.h>
 
 #include "signs_internal.h"
 
@@ -20,10 +21,11 @@ static void raise_divergence(lrs_monitor *m, int64_t onset, int64_t step, double
     char lr[48];
     s->diverging = 1;
     s->episodes++;
-    s->episode_peak = s->high_since_near_min; /* x included */
-    s->episode_peak_step = s->high_step;
-    s->episode_points = s->n;
-    s->episode_sign = signs_raise(m, LRS_SIGN_DIVERGENCE, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, onset,
+    s->episode = (struct divergence_episode){
+        .lr = m->lr.now, .peak = s->high_since_near_min, /* x included */
+        .peak_step = s->high_step, .trend_peak = s->trend, .trend_peak_points = s->n,
+        .raised_points = s->n, .floor = s->trend_min};
+    s->episode.sign = signs_raise(m, LRS_SIGN_DIVERGENCE, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, onset,
                 step, LRS_ACTION_REDUCE_LR, m->opt.divergence_factor,
                 "loss %s: %.4g at step %lld is %.1fx its running minimum %.4g, left at step %lld%s;"
                 " restart from a checkpoint before step %lld with a lower LR",
@@ -59,37 +61,12 @@ static int64_t return_onset(const loss_point_state *s)
 static void note_recovered(loss_point_state *s, int64_t step, double x)
 {
     if (s->recovered_n == SIGNS_RECOVERED) return;
-    s->recovered[s->recovered_n++] = (struct recovered_episode){
-        .sign = s->episode_sign, .peak = s->episode_peak, .floor = s->trend_min, .back = x,
-        .peak_step = s->episode_peak_step, .back_step = step, .points = s->n - s->episode_points};
-}
-
-/* Hindsight, at the end of the series: a run that ends near its best level, clearly below
- * its untrained loss, rode out the divergences it came back from. Each that was short
- * (back within two blocks of its raise: a longer climb wasted that part of the run) and
- * did not explode (divergence_jump x its minimum: weights that far off recover by luck)
- * was a transient, as Adam's first steps at a high LR often are: its critical sign, if
- * still waiting, becomes the spike it was. */
-static void judge_transients(lrs_monitor *m)
-{
-    loss_point_state *s = &m->loss;
-    const lrs_signs_options *o = &m->opt;
-    if (s->diverging || !(s->trend <= 1.25 * s->trend_min) ||
-        (s->first_value > 0 && !(s->trend <= (1 - o->divergence_return_fall) * s->first_value)))
-        return;
-    for (int i = 0; i < s->recovered_n; i++) {
-        const struct recovered_episode *e = &s->recovered[i];
-        lrs_sign *held = signs_waiting(m, e->sign);
-        if (!held || held->kind != LRS_SIGN_DIVERGENCE || e->peak >= o->divergence_jump * e->floor ||
-            e->points > 2 * (int64_t)o->window)
-            continue;
-        held->end_step = e->back_step;
-        signs_demote(held, LRS_SIGN_SPIKE,
-                 "loss climbed to %.4g at step %lld (%.1fx its running minimum %.4g) and was back to"
-                 " %.4g by step %lld: a transient the run recovered from, not a divergence",
-                 e->peak, (long long)e->peak_step, e->peak / e->floor, e->floor, e->back,
-                 (long long)e->back_step);
-    }
+    struct divergence_episode *e = &s->recovered[s->recovered_n++];
+    *e = s->episode;
+    e->floor = s->trend_min;
+    e->back = x;
+    e->back_step = step;
+    e->points = s->n - e->raised_points;
 }
 
 /* smooth_before: the fast EMA before x; both EMAs already include x. */
@@ -114,7 +91,9 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
         return;
     }
     if (s->diverging) {
-        if (x > s->episode_peak) s->episode_peak = x, s->episode_peak_step = step;
+        struct divergence_episode *e = &s->episode;
+        if (x > e->peak) e->peak = x, e->peak_step = step;
+        if (s->trend > e->trend_peak) e->trend_peak = s->trend, e->trend_peak_points = s->n;
         /* recovered (near its minimum, clearly below the untrained loss): a new episode may start */
         if (s->smooth <= 1.2 * floor &&
             (s->first_value <= 0 || s->smooth <= (1 - o->divergence_return_fall) * s->first_value)) {
@@ -232,5 +211,82 @@ void loss_point_finish(lrs_monitor *m)
     if (!s->diverging && s->last_jump)
         raise_divergence(m, s->near_min_step, s->last_finite_step, s->last_value,
                          "jumped tenfold at the end");
-    if (m->hindsight) judge_transients(m);
+}
+
+/* Hindsight on the divergences, at the end of the series (after the oscillations' own): a
+ * divergence is raised at once, critical, since live nobody can tell whether the loss will
+ * keep climbing; the rest of the run tells. Unless it exploded (divergence_jump x the
+ * untrained loss: weights that far off recover by luck), a divergence whose critical sign
+ * still waits becomes
+ *   - a spike (info) when the loss came back within two blocks of its raise, stayed under
+ *     divergence_jump x its minimum, and the run ended near its best, clearly below its
+ *     untrained loss: a transient, as Adam's first steps at a high LR often are;
+ *   - an oscillation (warning, reduce the LR) when the loss came back later, or settled
+ *     instead of climbing on, and the run kept at least half of its fall: the LR knocked
+ *     the run back without undoing its training. That is "the loss stops decreasing at a
+ *     level well above where it was heading", a too-high LR, not a run lost for good. */
+static int exploded(const loss_point_state *s, const lrs_signs_options *o,
+                    const struct divergence_episode *e)
+{
+    return !(e->peak < o->divergence_jump * s->first_value);
+}
+
+static int kept_half(const loss_point_state *s, const struct divergence_episode *e)
+{
+    return s->first_value > e->floor && s->trend <= 0.5 * (s->first_value + e->floor);
+}
+
+/* end_step: where the episode ended (the loss back, or the series' end). */
+static void rewrite_as_swing(lrs_monitor *m, lrs_sign *held, const struct divergence_episode *e,
+                             int64_t end_step, const char *then)
+{
+    const loss_point_state *s = &m->loss;
+    held->end_step = end_step;
+    const lrs_sign *swing = e->swung ? signs_waiting(m, e->swing_sign) : NULL;
+    if (swing && swing->severity != LRS_SEVERITY_INFO) { /* said already: one warning */
+        signs_rewrite(held, LRS_SIGN_DIVERGENCE, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
+                      "loss climbed to %.4g at step %lld (%.1fx its running minimum %.4g) and %s:"
+                      " the oscillation from step %lld says what it was", e->peak,
+                      (long long)e->peak_step, e->peak / e->floor, e->floor, then,
+                      (long long)swing->start_step);
+        return;
+    }
+    char lr[48];
+    signs_rewrite(held, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ACTION_REDUCE_LR,
+                  m->opt.oscillation_factor,
+                  "loss climbed to %.4g at step %lld (%.1fx its running minimum %.4g) and %s; it"
+                  " ended at %.4g, keeping %.0f%% of its fall from the untrained %.4g%s: the LR is"
+                  " too high to train steadily", e->peak, (long long)e->peak_step, e->peak / e->floor,
+                  e->floor, then, s->trend, 100 * (s->first_value - s->trend) / (s->first_value - e->floor),
+                  s->first_value, signs_lr_clause(lr, e->lr));
+}
+
+void loss_point_hindsight(lrs_monitor *m)
+{
+    loss_point_state *s = &m->loss;
+    const lrs_signs_options *o = &m->opt;
+    int near_best = !s->diverging && s->trend <= 1.25 * s->trend_min &&
+                    (s->first_value <= 0 || s->trend <= (1 - o->divergence_return_fall) * s->first_value);
+    for (int i = 0; i < s->recovered_n; i++) {
+        const struct divergence_episode *e = &s->recovered[i];
+        lrs_sign *held = signs_waiting(m, e->sign);
+            if (!held || held->kind != LRS_SIGN_DIVERGENCE || exploded(s, o, e)) continue;
+        char then[96];
+        snprintf(then, sizeof then, "was back to %.4g by step %lld", e->back, (long long)e->back_step);
+        if (near_best && e->points <= 2 * (int64_t)o->window && e->peak < o->divergence_jump * e->floor) {
+            held->end_step = e->back_step;
+            signs_rewrite(held, LRS_SIGN_SPIKE, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
+                          "loss climbed to %.4g at step %lld (%.1fx its running minimum %.4g) and %s:"
+                          " a transient the run recovered from, not a divergence", e->peak,
+                          (long long)e->peak_step, e->peak / e->floor, e->floor, then);
+        } else if (kept_half(s, e)) {
+            rewrite_as_swing(m, held, e, e->back_step, then);
+        }
+    }
+    const struct divergence_episode *e = &s->episode;
+    lrs_sign *held = s->diverging ? signs_waiting(m, e->sign) : NULL;
+    if (held && held->kind == LRS_SIGN_DIVERGENCE && !exploded(s, o, e) &&
+        s->n - e->raised_points >= 2 * (int64_t)o->window && s->n - e->trend_peak_points >= o->window &&
+        kept_half(s, e))
+        rewrite_as_swing(m, held, e, s->last_finite_step, "settled there instead of climbing on");
 }

@@ -183,6 +183,7 @@ int lrs_monitor_finish(lrs_monitor *m)
     m->finished = 1;
     loss_point_finish(m);
     loss_block_finish(m);
+    if (m->hindsight) loss_point_hindsight(m); /* after the oscillations' own hindsight */
     return LRS_OK;
 }
 
@@ -231,7 +232,8 @@ lrs_sign *signs_waiting(lrs_monitor *m, uint64_t seq)
     return NULL;
 }
 
-void signs_demote(lrs_sign *s, lrs_sign_kind kind, const char *fmt, ...)
+void signs_rewrite(lrs_sign *s, lrs_sign_kind kind, lrs_severity severity, lrs_action action,
+                   double factor, const char *fmt, ...)
 {
     char message[sizeof s->message];
     va_list ap;
@@ -240,9 +242,9 @@ void signs_demote(lrs_sign *s, lrs_sign_kind kind, const char *fmt, ...)
     va_end(ap);
     memcpy(s->message, message, sizeof message);
     s->kind = kind;
-    s->severity = LRS_SEVERITY_INFO;
-    s->action = LRS_ACTION_NONE;
-    s->factor = NAN;
+    s->severity = severity;
+    s->action = action;
+    s->factor = factor;
 }
 
 int signs_non_finite(lrs_monitor *m, lrs_role role, int64_t step, double x, int *open)

@@ -36,16 +36,21 @@ typedef struct loss_point_state {
     int climb_run;           /* consecutive points where smooth rose */
     int trend_run;           /* consecutive points where trend rose */
     int jump_run;            /* consecutive points >= divergence_jump x smooth_min */
-    int diverging;           /* a divergence episode is open */
-    uint64_t episode_sign;   /* its sign's number (signs_raise) */
-    double episode_peak;     /* its highest point, and where */
-    int64_t episode_peak_step;
-    int64_t episode_points;  /* points fed when it was raised */
-    struct recovered_episode { /* divergences the loss came back from, for hindsight */
-        uint64_t sign;
-        double peak, floor, back;
-        int64_t peak_step, back_step, points; /* points from its raise to the recovery */
-    } recovered[SIGNS_RECOVERED];
+    int diverging;           /* a divergence episode is open (episode) */
+    struct divergence_episode { /* for hindsight: did the run ride it out */
+        uint64_t sign;       /* its sign's number (signs_raise) */
+        double lr;           /* the LR when it was raised (NaN if not fed) */
+        double peak;         /* its highest point, and where */
+        int64_t peak_step;
+        double trend_peak;   /* its highest slow EMA, and the points fed then */
+        int64_t trend_peak_points;
+        int64_t raised_points; /* points fed when it was raised */
+        double floor;        /* the running minimum it climbed from */
+        double back;         /* the point it was back near that minimum at, and where */
+        int64_t back_step, points; /* points from its raise to the recovery */
+        int swung;           /* judge_recovery raised an oscillation for it: swing_sign */
+        uint64_t swing_sign;
+    } episode, recovered[SIGNS_RECOVERED]; /* the open (or last) one; those the loss came back from */
     int recovered_n;
     int spike_pending;       /* points since a spike candidate, 0 = none */
     int64_t spike_step, spike_end;
@@ -152,9 +157,10 @@ uint64_t signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, 
  * queue (not taken, not dropped), else NULL: hindsight rewrites it there. */
 lrs_sign *signs_waiting(lrs_monitor *m, uint64_t seq);
 
-/* Hindsight: turns a waiting sign into info of the given kind, with no action and a new
- * message (printf-style; "%s" args may point into the sign's old message). */
-void signs_demote(lrs_sign *s, lrs_sign_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Hindsight: rewrites a waiting sign as what the rest of the run showed it to be, with a
+ * new message (printf-style; "%s" args may point into the sign's old message). */
+void signs_rewrite(lrs_sign *s, lrs_sign_kind kind, lrs_severity severity, lrs_action action,
+                   double factor, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* For a non-finite x: raises `nan` (critical, stop) once per episode (*open) and
  * returns 1; for a finite x closes the episode and returns 0. */
@@ -166,6 +172,7 @@ const char *signs_lr_clause(char *buf, double lr);
 void loss_point_reset(loss_point_state *s);
 void loss_point_feed(lrs_monitor *m, int64_t step, double value);
 void loss_point_finish(lrs_monitor *m);
+void loss_point_hindsight(lrs_monitor *m);
 
 void loss_block_reset(loss_block_state *b);
 void loss_block_feed(lrs_monitor *m, int64_t step, double x);

@@ -20,7 +20,7 @@ static void overfit_disproved(lrs_monitor *m, int64_t step, double x)
     lrs_sign *held = signs_waiting(m, v->overfit_sign);
     if (!held || held->kind != LRS_SIGN_OVERFIT) return;
     held->end_step = step;
-    signs_demote(held, LRS_SIGN_OVERFIT,
+    signs_rewrite(held, LRS_SIGN_OVERFIT, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
              "validation loss rose to %.4g at step %lld, above its best %.4g (step %lld), then"
              " reached a new best %.4g at step %lld: not overfitting",
              v->overfit_peak, (long long)v->overfit_peak_step, v->best, (long long)v->best_step, x,

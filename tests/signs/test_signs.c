@@ -781,6 +781,65 @@ static void a_divergence_that_comes_back_down_is_also_oscillation(void **state)
     assert_null(find(&signs, LRS_SIGN_OSCILLATION));
 }
 
+/* A climb of 2.4x over its minimum of 0.5 at LR 0.5 from step 200: live, a divergence.
+ * What the loss did after step 400 (then) decides what check calls it. */
+static int climb_then(double then, double peak, int hindsight_on)
+{
+    synth_rng r = {12};
+    double lr[800];
+    for (int t = 0; t < 800; t++) {
+        double clean = t < 200 ? 0.5 + 1.8 * exp(-t / 30.0) : t < 400 ? 1.2 : then;
+        series.loss[t] = clean * synth_noise(&r, 0.05);
+        lr[t] = 0.5;
+    }
+    series.loss[300] = peak;
+    hindsight = hindsight_on;
+    run(series.loss, lr, 800, 1, NULL, &signs);
+    hindsight = 0;
+    int critical = 0;
+    for (int i = 0; i < signs.n; i++) critical += signs.sign[i].severity == LRS_SEVERITY_CRITICAL;
+    return critical;
+}
+
+static const lrs_sign *warning_of(lrs_sign_kind kind)
+{
+    for (int i = 0; i < signs.n; i++)
+        if (signs.sign[i].kind == kind && signs.sign[i].severity == LRS_SEVERITY_WARNING) return &signs.sign[i];
+    return NULL;
+}
+
+/* After the fact, a divergence the run rode out (the loss came back, or settled keeping
+ * at least half its fall from the untrained 2.3) was a too-high LR, not a lost run: one
+ * oscillation warning, reduce the LR. One that settled nearer the untrained loss, or that
+ * exploded past 10x the untrained loss, stays critical; live, every one is critical. */
+static void hindsight_calls_a_divergence_the_run_rode_out_an_oscillation(void **state)
+{
+    (void)state;
+    assert_int_equal(climb_then(0.55, 1.2, 0), 1); /* live */
+    assert_int_equal(climb_then(0.55, 1.2, 1), 0); /* came back after 200 points */
+    const lrs_sign *o = warning_of(LRS_SIGN_OSCILLATION);
+    assert_non_null(o);
+    assert_int_equal(count(&signs, LRS_SIGN_OSCILLATION), 1);
+    assert_int_equal(o->action, LRS_ACTION_REDUCE_LR);
+    assert_true(o->factor == 0.5);
+    assert_in_range(o->start_step, 190, 210);
+    assert_non_null(strstr(o->message, "was back to"));
+    assert_non_null(strstr(o->message, "LR was 0.5: the LR is too high to train steadily"));
+
+    assert_int_equal(climb_then(1.2, 1.2, 1), 0); /* stayed at 1.2: kept 61% of its fall */
+    o = warning_of(LRS_SIGN_OSCILLATION);
+    assert_non_null(o);
+    assert_non_null(strstr(o->message, "settled there instead of climbing on"));
+    assert_non_null(strstr(o->message, "keeping 6"));
+
+    assert_int_equal(climb_then(0.9, 1.2, 1), 0); /* came part way back: said once */
+    assert_int_equal(count(&signs, LRS_SIGN_OSCILLATION), 1);
+    assert_non_null(strstr(warning_of(LRS_SIGN_OSCILLATION)->message, "came back down"));
+
+    assert_int_equal(climb_then(1.2, 30.0, 1), 1); /* exploded past 10x the untrained loss */
+    assert_int_equal(climb_then(1.6, 1.2, 1), 1);  /* settled at 1.6: kept under half */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -794,6 +853,7 @@ int main(void)
         cmocka_unit_test(slow_at_the_end_of_a_run_cut_off_while_learning),
         cmocka_unit_test(a_divergence_that_comes_back_down_is_also_oscillation),
         cmocka_unit_test(hindsight_calls_a_divergence_the_run_recovered_from_a_transient),
+        cmocka_unit_test(hindsight_calls_a_divergence_the_run_rode_out_an_oscillation),
         cmocka_unit_test(a_full_queue_drops_info_signs_first),
         cmocka_unit_test(hindsight_weighs_an_oscillation_against_the_whole_run),
         cmocka_unit_test(one_climb_back_one_sign),

@@ -215,6 +215,21 @@ static int still_falling(const lrs_monitor *m)
     return t <= -2 && 1 - exp(slope * span) >= m->opt.plateau_threshold;
 }
 
+/* Hindsight: the loss improved again after a plateau was raised. At an LR still above half
+ * the one the plateau was raised at, the run came out of it by itself: a pause (a slow
+ * stretch at a noisy batch size), and "reduce the LR" would not have been needed; the
+ * sign, if still waiting, becomes info. After a cut (the schedule's step) it stays: the
+ * loss did sit still until then. */
+static void plateau_ended(lrs_monitor *m, int64_t step, double level)
+{
+    loss_block_state *b = &m->block;
+    lrs_sign *held = signs_waiting(m, b->plateau_sign);
+    if (!held || held->kind != LRS_SIGN_PLATEAU || m->lr.now <= 0.5 * b->plateau_lr) return;
+    signs_rewrite(held, LRS_SIGN_PLATEAU, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
+                  "%.180s; then it fell to %.4g by step %lld at the same LR: a pause, not a plateau",
+                  held->message, level, (long long)step);
+}
+
 /* level: the mean of the last two block medians (a single lucky low block would stay
  * the best for long and make a slow healthy fall look like a plateau). */
 static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swinging)
@@ -222,6 +237,7 @@ static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swingi
     loss_block_state *b = &m->block;
     const lrs_signs_options *o = &m->opt;
     if (level < b->best * (1 - plateau_gain_needed(m))) {
+        if (b->plateaued && m->hindsight) plateau_ended(m, step, level);
         b->best = level;
         b->best_points = b->points;
         b->best_step = step;
@@ -239,12 +255,13 @@ static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swingi
     if (!(b->best <= untrained_level(b) * (1 - o->plateau_min_fall))) return; /* never fell */
     if (still_falling(m)) return;
     b->plateaued = 1;
+    b->plateau_lr = m->lr.now;
     long long since = (long long)(b->points - b->best_points);
     if (lr_has_decayed(m)) {
         /* A stall in the second half of a known run is a schedule's last, low-LR phase. */
         if (o->total_steps > 0 && 2 * (b->best_step - m->loss.first_step) >= o->total_steps - m->loss.first_step)
             return;
-        signs_raise(m, LRS_SIGN_PLATEAU, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->best_step, step,
+        b->plateau_sign = signs_raise(m, LRS_SIGN_PLATEAU, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->best_step, step,
                     LRS_ACTION_NONE, NAN,
                     "loss has not improved on %.4g (step %lld) by %g%% for %lld points, with the LR"
                     " already decayed to %.3g (%.0f%% of its peak %.3g): the schedule decayed too"
@@ -253,7 +270,7 @@ static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swingi
         return;
     }
     char lr[48];
-    signs_raise(m, LRS_SIGN_PLATEAU, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->best_step, step,
+    b->plateau_sign = signs_raise(m, LRS_SIGN_PLATEAU, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->best_step, step,
                 LRS_ACTION_REDUCE_LR, o->plateau_factor,
                 "loss has not improved on %.4g (step %lld) by %g%% for %lld points%s",
                 b->best, (long long)b->best_step, 100 * o->plateau_threshold, since,

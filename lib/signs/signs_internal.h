@@ -80,6 +80,8 @@ typedef struct loss_block_state {
     int64_t level_n;
     int oscillating;         /* open episodes */
     int plateaued;
+    uint64_t plateau_sign;   /* the open plateau's sign number and the LR when it was raised */
+    double plateau_lr;
     int oscillated_since_best; /* an oscillation was raised after the best level */
     int slow_raised;
     double best;             /* best block median, ReduceLROnPlateau style */

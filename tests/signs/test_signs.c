@@ -840,6 +840,34 @@ static void hindsight_calls_a_divergence_the_run_rode_out_an_oscillation(void **
     assert_int_equal(climb_then(1.6, 1.2, 1), 1);  /* settled at 1.6: kept under half */
 }
 
+/* A loss flat for 600 points after its fall, then falling again at the same LR: live, a
+ * plateau; after the fact, a pause the run came out of by itself (info). When the schedule
+ * cut the LR before the loss fell again, the loss did sit still until then: a warning. */
+static void hindsight_calls_a_plateau_left_at_the_same_lr_a_pause(void **state)
+{
+    (void)state;
+    synth_rng r = {5};
+    double lr[1400];
+    for (int cut = 0; cut < 2; cut++)
+        for (int h = 0; h < 2; h++) {
+            for (int t = 0; t < 1400; t++) {
+                double clean = t < 1000 ? 0.5 + 1.8 * exp(-t / 60.0) : 0.5 * exp(-(t - 1000) / 300.0);
+                series.loss[t] = clean * synth_noise(&r, 0.05);
+                lr[t] = cut && t >= 1000 ? 0.02 : 0.1;
+            }
+            hindsight = h;
+            run(series.loss, lr, 1400, 1, NULL, &signs);
+            hindsight = 0;
+            const lrs_sign *p = find(&signs, LRS_SIGN_PLATEAU);
+            assert_non_null(p);
+            assert_int_equal(count(&signs, LRS_SIGN_PLATEAU), 1);
+            int pause = h && !cut;
+            assert_int_equal(p->severity, pause ? LRS_SEVERITY_INFO : LRS_SEVERITY_WARNING);
+            assert_int_equal(p->action, pause ? LRS_ACTION_NONE : LRS_ACTION_REDUCE_LR);
+            assert_true((strstr(p->message, "a pause, not a plateau") != NULL) == pause);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -854,6 +882,7 @@ int main(void)
         cmocka_unit_test(a_divergence_that_comes_back_down_is_also_oscillation),
         cmocka_unit_test(hindsight_calls_a_divergence_the_run_recovered_from_a_transient),
         cmocka_unit_test(hindsight_calls_a_divergence_the_run_rode_out_an_oscillation),
+        cmocka_unit_test(hindsight_calls_a_plateau_left_at_the_same_lr_a_pause),
         cmocka_unit_test(a_full_queue_drops_info_signs_first),
         cmocka_unit_test(hindsight_weighs_an_oscillation_against_the_whole_run),
         cmocka_unit_test(one_climb_back_one_sign),

@@ -231,9 +231,13 @@ static int exploded(const loss_point_state *s, const lrs_signs_options *o,
     return !(e->peak < o->divergence_jump * s->first_value);
 }
 
-static int kept_half(const loss_point_state *s, const struct divergence_episode *e)
+/* The run had clearly learned (its minimum divergence_return_fall below the untrained
+ * loss) and its trend ended nearer that minimum than the untrained loss. */
+static int kept_half(const loss_point_state *s, const lrs_signs_options *o,
+                     const struct divergence_episode *e)
 {
-    return s->first_value > e->floor && s->trend <= 0.5 * (s->first_value + e->floor);
+    return e->floor <= (1 - o->divergence_return_fall) * s->first_value &&
+           s->trend <= 0.5 * (s->first_value + e->floor);
 }
 
 /* end_step: where the episode ended (the loss back, or the series' end). */
@@ -279,7 +283,7 @@ void loss_point_hindsight(lrs_monitor *m)
                           "loss climbed to %.4g at step %lld (%.1fx its running minimum %.4g) and %s:"
                           " a transient the run recovered from, not a divergence", e->peak,
                           (long long)e->peak_step, e->peak / e->floor, e->floor, then);
-        } else if (kept_half(s, e)) {
+        } else if (kept_half(s, o, e)) {
             rewrite_as_swing(m, held, e, e->back_step, then);
         }
     }
@@ -287,6 +291,6 @@ void loss_point_hindsight(lrs_monitor *m)
     lrs_sign *held = s->diverging ? signs_waiting(m, e->sign) : NULL;
     if (held && held->kind == LRS_SIGN_DIVERGENCE && !exploded(s, o, e) &&
         s->n - e->raised_points >= 2 * (int64_t)o->window && s->n - e->trend_peak_points >= o->window &&
-        kept_half(s, e))
+        kept_half(s, o, e))
         rewrite_as_swing(m, held, e, s->last_finite_step, "settled there instead of climbing on");
 }

@@ -838,6 +838,20 @@ static void hindsight_calls_a_divergence_the_run_rode_out_an_oscillation(void **
 
     assert_int_equal(climb_then(1.2, 30.0, 1), 1); /* exploded past 10x the untrained loss */
     assert_int_equal(climb_then(1.6, 1.2, 1), 1);  /* settled at 1.6: kept under half */
+
+    /* A run that never learned (its minimum 2.2 just under the untrained 2.3) keeps no
+     * fall to speak of: a climb to 2x it and back is no too-high-LR swing of a run that
+     * trains, it stays critical. */
+    double lr[600];
+    for (int t = 0; t < 600; t++) {
+        series.loss[t] = t < 5 ? 2.3 : t >= 100 && t < 250 ? 4.6 : 2.2;
+        lr[t] = 1.0;
+    }
+    hindsight = 1;
+    run(series.loss, lr, 600, 1, NULL, &signs);
+    hindsight = 0;
+    assert_non_null(find(&signs, LRS_SIGN_DIVERGENCE));
+    assert_int_equal(find(&signs, LRS_SIGN_DIVERGENCE)->severity, LRS_SEVERITY_CRITICAL);
 }
 
 /* A loss flat for 600 points after its fall, then falling again at the same LR: live, a

@@ -213,12 +213,20 @@ void lrs_monitor_reset(lrs_monitor *m);
 int lrs_monitor_set_total_steps(lrs_monitor *m, int64_t total_steps);
 
 /* Judging after the fact (check, report), when nothing acts on a sign before the series
- * ends: on, a divergence whose loss then comes back near its minimum (clearly below the
- * untrained loss) without ever reaching divergence_jump x that minimum, in a run that ends
- * within 1.25x its minimum, is reported as the transient it was, a `spike` (info), not as
- * critical; an overfit whose val loss later reaches a new best becomes info. Live judging (watch, the trainer's
- * policies) must act at once and keeps it off (the default). Signs already taken with
- * lrs_monitor_next_sign are not rewritten. */
+ * ends: on, a sign still waiting in the queue is rewritten as what the rest of the run
+ * showed it to be (the README's table gives the numbers):
+ *   - a divergence the loss came back from within two blocks, never at divergence_jump x
+ *     its minimum, in a run that ends near its minimum: a `spike` (info);
+ *   - a divergence the loss came back from later, or settled from instead of climbing on,
+ *     in a run that kept at least half its fall and never reached divergence_jump x the
+ *     untrained loss: an `oscillation` warning (the LR is too high; it did not lose the run);
+ *   - an oscillation at an LR below half the whole run's peak, or one the schedule then
+ *     cured: info;
+ *   - a plateau the loss then left at an LR above half the one it was raised at: info
+ *     (a pause);
+ *   - an overfit whose val loss later reaches a new best: info.
+ * Live judging (watch, the trainer's policies) must act at once and keeps it off (the
+ * default). Signs already taken with lrs_monitor_next_sign are not rewritten. */
 int lrs_monitor_set_hindsight(lrs_monitor *m, int on);
 
 void lrs_monitor_close(lrs_monitor *m);

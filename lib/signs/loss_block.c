@@ -186,16 +186,17 @@ static double untrained_level(const loss_block_state *b)
 }
 
 /* The relative gain that counts as an improvement: plateau_threshold, or, once the LR has
- * decayed to plateau_decayed_fraction of its peak, also twice a 2-block level's chance
- * scatter (noise / sqrt(2 window) x 1.25 for a median): a decayed LR moves the loss less
- * than that, and a lucky pair of blocks would restart the patience again and again. */
+ * decayed to plateau_decayed_fraction of its peak, also 4x a 2-block level's chance scatter
+ * (noise / sqrt(2 window) x 1.25 for a median): a decayed LR moves the loss less than that,
+ * and the best is compared with every new pair, a difference of two levels (sqrt 2 x the
+ * scatter) tried again and again; at 2x, lucky pairs restarted the patience of flat runs. */
 static double plateau_gain_needed(const lrs_monitor *m)
 {
     const lrs_signs_options *o = &m->opt;
     double noise = earlier_noise(&m->block);
     if (!lr_has_decayed(m) || isnan(noise))
         return o->plateau_threshold;
-    return fmax(o->plateau_threshold, 2 * 1.25 * noise / sqrt(2.0 * o->window));
+    return fmax(o->plateau_threshold, 4 * 1.25 * noise / sqrt(2.0 * o->window));
 }
 
 static int fit_recent(const loss_block_state *b, int64_t n, double *slope, double *t);

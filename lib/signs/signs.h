@@ -130,7 +130,7 @@ typedef struct lrs_signs_options {
                                   * (below one StepLR x0.1 step, a normal recipe; not raised
                                   * when the stall began in the second half of a run of known
                                   * total_steps: a schedule's last phase). At such an LR a gain
-                                  * must also beat twice a 2-block level's chance scatter */
+                                  * must also beat 4x a 2-block level's chance scatter */
     double plateau_factor;       /* suggested LR factor (ReduceLROnPlateau's): 0.1 */
 
     int overfit_patience;        /* val points without a 1% improvement, each of them... 3 */

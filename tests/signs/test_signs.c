@@ -399,6 +399,28 @@ static void a_noisy_loss_plateaus_after_as_many_examples(void **state)
     assert_int_equal(s->end_step, 1399); /* 1200 points after it */
 }
 
+/* A loss flat at 0.75 after its LR decayed to 1% of its peak, its points 8% apart, with
+ * one pair of blocks 2.4% lower by chance: that lucky pair must not restart the patience
+ * (a gain at a decayed LR must beat ~3 sigma of the difference of two 2-block levels,
+ * 4 x 1.25 x 0.08 / sqrt(100) = 4%), or a schedule that decayed too early would hide. */
+static void a_lucky_pair_at_a_decayed_lr_does_not_restart_the_patience(void **state)
+{
+    (void)state;
+    double level[14], noise[14];
+    for (int k = 0; k < 14; k++) {
+        level[k] = k == 0 ? 1.6 : k == 1 ? 1.0 : k == 6 || k == 7 ? 0.732 : 0.75;
+        noise[k] = 0.08;
+    }
+    int n = blocks_series(level, 14, noise, series.loss, series.lr);
+    for (int t = 150; t < n; t++) series.lr[t] = 0.001;
+    run(series.loss, series.lr, n, 1, NULL, &signs);
+    const lrs_sign *s = find(&signs, LRS_SIGN_PLATEAU);
+    assert_non_null(s);
+    assert_int_equal(s->start_step, 199);
+    assert_int_equal(s->end_step, 499);
+    assert_non_null(strstr(s->message, "the schedule decayed too early"));
+}
+
 static void oscillation_needs_a_high_lr(void **state)
 {
     (void)state;
@@ -915,6 +937,7 @@ int main(void)
         cmocka_unit_test(a_run_that_stays_at_chance_after_a_jump_diverged),
         cmocka_unit_test(a_rebound_must_beat_the_block_medians_scatter),
         cmocka_unit_test(a_noisy_loss_plateaus_after_as_many_examples),
+        cmocka_unit_test(a_lucky_pair_at_a_decayed_lr_does_not_restart_the_patience),
         cmocka_unit_test(noise_growing_with_learning_is_not_a_swing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -183,6 +183,7 @@ int lrs_monitor_finish(lrs_monitor *m)
     m->finished = 1;
     loss_point_finish(m);
     loss_block_finish(m);
+    val_finish(m);
     if (m->hindsight) loss_point_hindsight(m); /* after the oscillations' own hindsight */
     return LRS_OK;
 }

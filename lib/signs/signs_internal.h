@@ -107,6 +107,8 @@ typedef struct val_state {
     int64_t best_step;
     int since_best;
     int above_run;           /* consecutive points >= best x (1 + the rise needed) */
+    int below_run;           /* consecutive points under it */
+    double rise;             /* the rise needed at the last point */
     double last;             /* the previous finite point, NaN before one */
     double change;           /* EMA (weight 1/4) of max(0, x - last) / last: half an evaluation's noise */
     int overfit_open;
@@ -182,6 +184,7 @@ void loss_block_finish(lrs_monitor *m);
 
 void val_reset(val_state *v);
 void val_feed(lrs_monitor *m, int64_t step, double value);
+void val_finish(lrs_monitor *m);
 
 void grad_reset(grad_state *g);
 void grad_feed(lrs_monitor *m, int64_t step, double value);

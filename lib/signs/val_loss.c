@@ -3,6 +3,7 @@
  * is measured from the series' own rises between evaluations. Val losses come few (one per epoch), so nothing here
  * looks at spreads: only the best value so far and how many evaluations since. */
 #include <math.h>
+#include <stdio.h>
 
 #include "signs_internal.h"
 
@@ -11,20 +12,20 @@ void val_reset(val_state *v)
     *v = (val_state){.best = INFINITY, .train_at_best = NAN, .last = NAN, .change = NAN};
 }
 
-/* Hindsight: the val loss reached a new best after an overfit episode, so the rise was an
- * evaluation's noise (or a phase the run came out of): "keep the checkpoint of step N"
- * would have kept a worse model. The episode's sign, if still waiting, becomes info. */
-static void overfit_disproved(lrs_monitor *m, int64_t step, double x)
+/* Hindsight: the val loss came back after an overfit episode, so the rise was an
+ * evaluation's noise or a phase the run came out of, and "keep the checkpoint of step N"
+ * would have kept no better a model: the episode's sign, if still waiting, becomes info.
+ * why: what the val loss did, after "then". */
+static void overfit_disproved(lrs_monitor *m, int64_t step, const char *why)
 {
     val_state *v = &m->val;
     lrs_sign *held = signs_waiting(m, v->overfit_sign);
-    if (!held || held->kind != LRS_SIGN_OVERFIT) return;
+    if (!held || held->kind != LRS_SIGN_OVERFIT || held->severity == LRS_SEVERITY_INFO) return;
     held->end_step = step;
     signs_rewrite(held, LRS_SIGN_OVERFIT, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
-             "validation loss rose to %.4g at step %lld, above its best %.4g (step %lld), then"
-             " reached a new best %.4g at step %lld: not overfitting",
-             v->overfit_peak, (long long)v->overfit_peak_step, v->best, (long long)v->best_step, x,
-             (long long)step);
+                  "validation loss rose to %.4g at step %lld, above its best %.4g (step %lld), then"
+                  " %s: not overfitting", v->overfit_peak, (long long)v->overfit_peak_step, v->best,
+                  (long long)v->best_step, why);
 }
 
 void val_feed(lrs_monitor *m, int64_t step, double x)
@@ -45,8 +46,15 @@ void val_feed(lrs_monitor *m, int64_t step, double x)
     }
     v->last = x;
     double rise = isnan(v->change) ? o->overfit_rise : fmax(o->overfit_rise, o->overfit_noise * v->change);
+    if (v->overfit_open && x <= v->best * (1 + o->plateau_threshold)) {
+        /* back at its best: the episode is over, and a later rise is a new one */
+        char why[96];
+        snprintf(why, sizeof why, "came back to %.4g at step %lld", x, (long long)step);
+        if (m->hindsight) overfit_disproved(m, step, why);
+        v->overfit_open = 0;
+        v->above_run = 0;
+    }
     if (x < v->best * (1 - o->plateau_threshold)) {
-        if (v->overfit_open && m->hindsight) overfit_disproved(m, step, x);
         v->best = x;
         v->best_step = step;
         v->since_best = v->above_run = 0;
@@ -56,6 +64,8 @@ void val_feed(lrs_monitor *m, int64_t step, double x)
     }
     v->since_best++;
     v->above_run = x >= v->best * (1 + rise) ? v->above_run + 1 : 0;
+    v->below_run = v->above_run ? 0 : v->below_run + 1;
+    v->rise = rise;
     if (v->overfit_open && x > v->overfit_peak) v->overfit_peak = x, v->overfit_peak_step = step;
     if (v->overfit_open || v->above_run < o->overfit_patience) return;
     if (!(train <= v->train_at_best * (1 - o->overfit_train_fall))) return;
@@ -70,4 +80,18 @@ void val_feed(lrs_monitor *m, int64_t step, double x)
                 x, (long long)step, v->best, (long long)v->best_step, v->since_best,
                 100 * (1 - train / v->train_at_best), v->train_at_best, train,
                 (long long)v->best_step);
+}
+
+/* Hindsight, at the end: an overfit whose val loss then stayed under the rise that raised
+ * it for as many evaluations as it took to raise it did not last (a run whose val loss
+ * settles a few percent above a lucky low is not overfitting). */
+void val_finish(lrs_monitor *m)
+{
+    val_state *v = &m->val;
+    const lrs_signs_options *o = &m->opt;
+    if (!m->hindsight || !v->overfit_open || v->below_run < o->overfit_patience) return;
+    char why[96];
+    snprintf(why, sizeof why, "stayed under %.0f%% above it for its last %d evaluations", 100 * v->rise,
+             v->below_run);
+    overfit_disproved(m, v->last_step, why);
 }

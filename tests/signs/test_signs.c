@@ -582,8 +582,10 @@ static void overfit_when_val_rises_while_train_falls(void **state)
     assert_int_equal(signs.sign[0].action, LRS_ACTION_STOP);
 }
 
-/* After the fact, a val loss that rose for 3 evaluations and then reached a new best was
- * not overfitting (stopping at the earlier best would have kept a worse model): info. */
+/* After the fact, a val loss that rose for 3 evaluations and then came back to its best
+ * (within 1%, or below) was not overfitting (stopping at the earlier best would have kept
+ * no better a model): info. Nor was one that then stayed under the 5% rise for as many
+ * evaluations as raised it. One that stays above stays a warning. */
 static void hindsight_clears_an_overfit_the_val_loss_came_back_from(void **state)
 {
     (void)state;
@@ -600,7 +602,22 @@ static void hindsight_clears_an_overfit_the_val_loss_came_back_from(void **state
     assert_int_equal(signs.sign[0].action, LRS_ACTION_NONE);
     assert_int_equal(signs.sign[0].end_step, 899);
     assert_string_equal(signs.sign[0].message, "validation loss rose to 1.1 at step 799, above its best 0.9 (step 499),"
-                                               " then reached a new best 0.88 at step 899: not overfitting");
+                                               " then came back to 0.88 at step 899: not overfitting");
+
+    static const double back[] = {2.0, 1.4, 1.1, 0.95, 0.9, 0.99, 1.05, 1.1, 1.0, 0.905, 1.0, 1.0};
+    static const double settled[] = {2.0, 1.4, 1.1, 0.95, 0.9, 0.99, 1.05, 1.1, 0.93, 0.93, 0.93, 0.93};
+    static const double stays[] = {2.0, 1.4, 1.1, 0.95, 0.9, 0.99, 1.05, 1.1, 0.93, 0.93, 0.99, 0.99};
+    const double *series_of[] = {back, settled, stays};
+    const char *said[] = {"then came back to 0.905 at step 999", "then stayed under 5% above it for its last 4",
+                          NULL};
+    hindsight = 1;
+    for (int i = 0; i < 3; i++) {
+        run_epochs(series_of[i], 12, 100, 250, NULL);
+        assert_int_equal(signs.n, 1);
+        assert_int_equal(signs.sign[0].severity, said[i] ? LRS_SEVERITY_INFO : LRS_SEVERITY_WARNING);
+        if (said[i]) assert_non_null(strstr(signs.sign[0].message, said[i]));
+    }
+    hindsight = 0;
 }
 
 /* The val loss of a real run (the sample's 1,000 held-out images, plain SGD at LR 0.5,

@@ -7,7 +7,7 @@
 
 void grad_reset(grad_state *g)
 {
-    *g = (grad_state){0};
+    *g = (grad_state){.explosion_lr_min = INFINITY};
 }
 
 static void raise_explosion(lrs_monitor *m, int64_t step, double x, double ratio)
@@ -15,6 +15,9 @@ static void raise_explosion(lrs_monitor *m, int64_t step, double x, double ratio
     const lrs_signs_options *o = &m->opt;
     int critical = ratio >= o->grad_critical_ratio;
     double usual = exp(m->grad.log_level);
+    grad_state *g = &m->grad;
+    g->explosions++;
+    if (isnan(m->lr.now) || m->lr.now < g->explosion_lr_min) g->explosion_lr_min = m->lr.now;
     char lr[48];
     signs_raise(m, LRS_SIGN_GRAD_EXPLOSION, critical ? LRS_SEVERITY_CRITICAL : LRS_SEVERITY_WARNING,
                 LRS_ROLE_GRAD_NORM, step, step, LRS_ACTION_REDUCE_LR, critical ? 0.1 : 0.5,

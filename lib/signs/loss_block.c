@@ -325,6 +325,15 @@ static double recent_slope(const loss_block_state *b)
     return fit_recent(b, kept / 2 > 3 ? kept / 2 : 3, &slope, &t) ? slope : 0;
 }
 
+/* Raising the LR from lr by factor would reach an LR at which the gradient norm already
+ * exploded (any, when the LR was not fed): a loss that crawls there is held back by a
+ * too-high LR (its noise), not a too-low one, and "raise the LR" would be the wrong way. */
+static int raising_would_explode(const lrs_monitor *m, double lr, double factor)
+{
+    const grad_state *g = &m->grad;
+    return g->explosions > 0 && (isnan(lr) || isnan(g->explosion_lr_min) || factor * lr >= g->explosion_lr_min);
+}
+
 static void judge_slow(lrs_monitor *m, int64_t step, double level)
 {
     loss_block_state *b = &m->block;
@@ -342,10 +351,13 @@ static void judge_slow(lrs_monitor *m, int64_t step, double level)
     int known = o->total_steps > 0;
     double horizon = (double)((known ? o->total_steps : step) - m->loss.first_step);
     if (!(horizon > 0) || to_halve < o->slow_ratio * horizon) return;
-    b->slow_raised = 1;
     double factor = round(10 * fmin(10, fmax(2, sqrt(to_halve / horizon)))) / 10;
+    if (raising_would_explode(m, m->lr.now, factor)) return;
+    b->slow_raised = 1;
+    b->slow_lr = m->lr.now;
+    b->slow_factor = factor;
     char lr[48];
-    signs_raise(m, LRS_SIGN_SLOW, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, m->loss.first_step, step,
+    b->slow_sign = signs_raise(m, LRS_SIGN_SLOW, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, m->loss.first_step, step,
                 LRS_ACTION_RAISE_LR, factor,
                 "loss falls only %.2g%% per 100 steps (%.4g now, %.4g in the first %d points):"
                 " halving it would take ~%.0f steps, %.1fx the %.0f steps %s%s",
@@ -449,9 +461,12 @@ static void judge_slow_end(lrs_monitor *m)
     double at_three_quarters = recent_level_at(b, 0.75 * x_end);
     double late_share = (at_three_quarters - end) / (start - end);
     if (area < o->slow_end_area || late_share < o->slow_end_share) return;
+    if (raising_would_explode(m, m->lr.now, 2.0)) return;
     b->slow_raised = 1;
+    b->slow_lr = m->lr.now;
+    b->slow_factor = 2.0;
     char lr[48];
-    signs_raise(m, LRS_SIGN_SLOW, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, m->loss.first_step,
+    b->slow_sign = signs_raise(m, LRS_SIGN_SLOW, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, m->loss.first_step,
                 m->loss.last_finite_step, LRS_ACTION_RAISE_LR, 2.0,
                 "loss was still falling when the run ended: from %.4g to %.4g over its last"
                 " quarter, %.0f%% of its whole fall from %.4g, which was spread over the run (mean"
@@ -488,10 +503,25 @@ static void judge_oscillations_after(lrs_monitor *m)
     }
 }
 
+/* Hindsight, at the end: a slow sign raised before the gradient norm exploded at the LR
+ * it suggested raising to, if still waiting, becomes info. */
+static void judge_slow_after(lrs_monitor *m)
+{
+    loss_block_state *b = &m->block;
+    lrs_sign *held = b->slow_raised ? signs_waiting(m, b->slow_sign) : NULL;
+    if (!held || held->kind != LRS_SIGN_SLOW || !raising_would_explode(m, b->slow_lr, b->slow_factor)) return;
+    signs_rewrite(held, LRS_SIGN_SLOW, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
+                  "%.180s; but the gradient norm then exploded at an LR of %.3g: the LR is not too"
+                  " low, its noise holds the loss back", held->message, m->grad.explosion_lr_min);
+}
+
 /* The last partial block counts when it holds at least half a window. */
 void loss_block_finish(lrs_monitor *m)
 {
     if (m->block.fill >= m->opt.window / 2) end_block(m, m->loss.last_finite_step);
     judge_slow_end(m);
-    if (m->hindsight) judge_oscillations_after(m);
+    if (m->hindsight) {
+        judge_oscillations_after(m);
+        judge_slow_after(m);
+    }
 }

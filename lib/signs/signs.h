@@ -224,7 +224,9 @@ int lrs_monitor_set_total_steps(lrs_monitor *m, int64_t total_steps);
  *     cured: info;
  *   - a plateau the loss then left at an LR above half the one it was raised at: info
  *     (a pause);
- *   - an overfit whose val loss later reaches a new best: info.
+ *   - a slow sign followed by a gradient explosion at the LR it suggested raising to: info;
+ *   - an overfit whose val loss later comes back to its best (within 1%), or then stays
+ *     under the rise that raised it for as many evaluations: info.
  * Live judging (watch, the trainer's policies) must act at once and keeps it off (the
  * default). Signs already taken with lrs_monitor_next_sign are not rewritten. */
 int lrs_monitor_set_hindsight(lrs_monitor *m, int on);

@@ -84,6 +84,8 @@ typedef struct loss_block_state {
     double plateau_lr;
     int oscillated_since_best; /* an oscillation was raised after the best level */
     int slow_raised;
+    uint64_t slow_sign;      /* its number, the LR and factor it suggested raising from and by */
+    double slow_lr, slow_factor;
     double best;             /* best block median, ReduceLROnPlateau style */
     int64_t best_points, best_step;
     double fit_n, fit_x, fit_y, fit_xx, fit_xy, fit_yy; /* log(median) vs step, blocks >= 1 */
@@ -122,6 +124,8 @@ typedef struct grad_state {
     int64_t n, finite, last_step;
     double log_level;        /* EMA of log(grad norm) over calm points */
     int exploding;
+    int explosions;          /* episodes raised, and the lowest LR one was raised at (NaN if */
+    double explosion_lr_min; /* the LR was not fed then) */
     int nan_open;
 } grad_state;
 

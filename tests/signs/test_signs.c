@@ -477,6 +477,53 @@ static void slow_suggests_raising_the_lr(void **state)
     assert_null(find(&signs, LRS_SIGN_SLOW));
 }
 
+/* A loss crawling from 2.3 at LR 0.8 whose gradient norm explodes 20x at step `at`
+ * (LR 0.1 from step 100 when lower_after); slow signs collected with or without hindsight. */
+static void crawl_with_explosion(int64_t at, int lower_after, int hindsight_on)
+{
+    lrs_signs_options opt;
+    lrs_signs_options_init(&opt);
+    opt.total_steps = 600;
+    lrs_monitor *m;
+    assert_int_equal(lrs_monitor_open(&m, &opt), LRS_OK);
+    lrs_monitor_set_hindsight(m, hindsight_on);
+    signs.n = 0;
+    for (int t = 0; t < 600; t++) {
+        lrs_monitor_feed(m, LRS_ROLE_LR, t, lower_after && t >= 100 ? 0.1 : 0.8);
+        lrs_monitor_feed(m, LRS_ROLE_GRAD_NORM, t, t == at ? 20.0 : 1.0 + 0.05 * (t % 3));
+        lrs_monitor_feed(m, LRS_ROLE_LOSS, t, 2.3 * exp(-t / 4328.0) * (1 + 0.02 * (t % 3 - 1)));
+        if (!hindsight_on) drain(m, &signs);
+    }
+    lrs_monitor_finish(m);
+    drain(m, &signs);
+    lrs_monitor_close(m);
+}
+
+/* A crawl at an LR where the gradient norm exploded is the too-high LR's noise, not a
+ * too-low LR: "raise the LR" would be the wrong way. No slow sign after the explosion;
+ * after the fact, a slow sign raised before it becomes info. When the LR has since been
+ * cut far below the one that exploded (x8), raising it x2 is still safe: slow stands. */
+static void no_raise_the_lr_where_the_gradient_norm_exploded(void **state)
+{
+    (void)state;
+    crawl_with_explosion(-1, 0, 0);
+    assert_non_null(find(&signs, LRS_SIGN_SLOW)); /* the crawl alone is slow */
+    crawl_with_explosion(100, 0, 0);
+    assert_non_null(find(&signs, LRS_SIGN_GRAD_EXPLOSION));
+    assert_null(find(&signs, LRS_SIGN_SLOW));
+    crawl_with_explosion(550, 0, 0);
+    assert_int_equal(find(&signs, LRS_SIGN_SLOW)->severity, LRS_SEVERITY_WARNING); /* live: said */
+    crawl_with_explosion(550, 0, 1);
+    const lrs_sign *s = find(&signs, LRS_SIGN_SLOW);
+    assert_non_null(s);
+    assert_int_equal(s->severity, LRS_SEVERITY_INFO);
+    assert_non_null(strstr(s->message, "the gradient norm then exploded at an LR of 0.8"));
+    crawl_with_explosion(50, 1, 0);
+    s = find(&signs, LRS_SIGN_SLOW);
+    assert_non_null(s);
+    assert_int_equal(s->severity, LRS_SEVERITY_WARNING);
+}
+
 static void healthy_runs_raise_no_warning(void **state)
 {
     (void)state;
@@ -931,6 +978,7 @@ int main(void)
         cmocka_unit_test(oscillation_needs_a_high_lr),
         cmocka_unit_test(plateau_reduces_lr_or_says_the_schedule_decayed_too_early),
         cmocka_unit_test(slow_suggests_raising_the_lr),
+        cmocka_unit_test(no_raise_the_lr_where_the_gradient_norm_exploded),
         cmocka_unit_test(slow_at_the_end_of_a_run_cut_off_while_learning),
         cmocka_unit_test(a_divergence_that_comes_back_down_is_also_oscillation),
         cmocka_unit_test(hindsight_calls_a_divergence_the_run_recovered_from_a_transient),

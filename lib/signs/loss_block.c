@@ -216,19 +216,27 @@ static int still_falling(const lrs_monitor *m)
     return t <= -2 && 1 - exp(slope * span) >= m->opt.plateau_threshold;
 }
 
-/* Hindsight: the loss improved again after a plateau was raised. At an LR still above half
- * the one the plateau was raised at, the run came out of it by itself: a pause (a slow
- * stretch at a noisy batch size), and "reduce the LR" would not have been needed; the
- * sign, if still waiting, becomes info. After a cut (the schedule's step) it stays: the
- * loss did sit still until then. */
+/* Hindsight: the loss improved again after a plateau was raised, so the run was not stuck
+ * for good and the sign, if still waiting, becomes info: at an LR still above half the
+ * one it was raised at, the run came out of it by itself (a pause: a slow stretch at a
+ * noisy batch size); after a cut to an LR still above plateau_decayed_fraction of its
+ * peak, the schedule did what the sign asked (a step schedule's flat stretch before its
+ * step is the recipe, not a fault). */
 static void plateau_ended(lrs_monitor *m, int64_t step, double level)
 {
     loss_block_state *b = &m->block;
     lrs_sign *held = signs_waiting(m, b->plateau_sign);
-    if (!held || held->kind != LRS_SIGN_PLATEAU || m->lr.now <= 0.5 * b->plateau_lr) return;
-    signs_rewrite(held, LRS_SIGN_PLATEAU, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
-                  "%.180s; then it fell to %.4g by step %lld at the same LR: a pause, not a plateau",
-                  held->message, level, (long long)step);
+    if (!held || held->kind != LRS_SIGN_PLATEAU) return;
+    int cut = m->lr.now <= 0.5 * b->plateau_lr;
+    if (cut && lr_has_decayed(m)) return; /* at a spent LR a gain is likelier a lucky pair */
+    if (!cut)
+        signs_rewrite(held, LRS_SIGN_PLATEAU, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
+                      "%.180s; then it fell to %.4g by step %lld at the same LR: a pause, not a"
+                      " plateau", held->message, level, (long long)step);
+    else
+        signs_rewrite(held, LRS_SIGN_PLATEAU, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
+                      "%.180s; then the schedule lowered the LR to %.3g and the loss fell to %.4g"
+                      " by step %lld", held->message, m->lr.now, level, (long long)step);
 }
 
 /* level: the mean of the last two block medians (a single lucky low block would stay

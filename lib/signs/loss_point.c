@@ -69,6 +69,19 @@ static void note_recovered(loss_point_state *s, int64_t step, double x)
     e->points = s->n - e->raised_points;
 }
 
+/* A run whose first steps left it dead at its untrained loss (chance, for cross-entropy)
+ * with no point 2x above it: after two blocks its trend never fell divergence_return_fall
+ * below the first point, and the gradient norm exploded at an LR no higher than now. A
+ * too-low LR also leaves the loss near its start, but its gradients do not explode. */
+static int never_learned(const lrs_monitor *m)
+{
+    const loss_point_state *s = &m->loss;
+    const grad_state *g = &m->grad;
+    return s->episodes == 0 && s->finite >= 2 * (int64_t)m->opt.window && s->first_value > 0 &&
+           s->trend_min > (1 - m->opt.divergence_return_fall) * s->first_value && g->explosions > 0 &&
+           (isnan(m->lr.now) || isnan(g->explosion_lr_min) || m->lr.now >= g->explosion_lr_min);
+}
+
 /* smooth_before: the fast EMA before x; both EMAs already include x. */
 static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smooth_before,
                              double trend_before, double jump_floor)
@@ -113,6 +126,9 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
         raise_divergence(m, return_onset(s), step, x, "stays at its untrained level after a jump");
     else if (returned)
         raise_divergence(m, return_onset(s), step, x, "is back at its untrained level");
+    else if (never_learned(m))
+        raise_divergence(m, s->first_step, step, x,
+                         "never fell 10% below its untrained level while the gradient norm exploded");
 }
 
 /* A point far above the fast EMA opens a candidate; it is a spike if the loss comes

@@ -220,13 +220,22 @@ void loss_point_feed(lrs_monitor *m, int64_t step, double x)
     loss_block_feed(m, step, x);
 }
 
-/* A last point tenfold above the smoothed minimum cannot wait for confirmation. */
+/* At the end, what cannot wait for confirmation: a last point tenfold above the smoothed
+ * minimum; a run whose trend ends back within divergence_return_fall of its untrained
+ * loss after clearly falling below it (2 x that fall) but too late for the 20 points of
+ * returned_to_start: the LR undid what was learned. */
 void loss_point_finish(lrs_monitor *m)
 {
     loss_point_state *s = &m->loss;
-    if (!s->diverging && s->last_jump)
+    const lrs_signs_options *o = &m->opt;
+    if (s->diverging) return;
+    if (s->last_jump)
         raise_divergence(m, s->near_min_step, s->last_finite_step, s->last_value,
                          "jumped tenfold at the end");
+    else if (s->first_value > 0 && s->trend >= (1 - o->divergence_return_fall) * s->first_value &&
+             s->trend_min <= (1 - 2 * o->divergence_return_fall) * s->first_value)
+        raise_divergence(m, return_onset(s), s->last_finite_step, s->last_value,
+                         "ended back near its untrained level");
 }
 
 /* Hindsight on the divergences, at the end of the series (after the oscillations' own): a

@@ -160,7 +160,8 @@ static void check_thresholds_are_options(void **state)
     assert_non_null(strstr(out, "\ndivergence_ratio             2\n"));
     assert_int_equal(lrscope(out, sizeof out, "check --json %s/diverging", root), 2);
     assert_int_equal(lrscope(out, sizeof out, "check --json --set divergence_ratio=1e9 --set divergence_climb_ratio=1e9 "
-                             "--set divergence_jump=1e9 --set divergence_return_confirm=100000 %s/diverging", root), 1);
+                             "--set divergence_jump=1e9 --set divergence_return_confirm=100000 "
+                             "--set divergence_return_fall=0.99 %s/diverging", root), 1);
     assert_null(strstr(out, "\"kind\": \"divergence\""));
 }
 

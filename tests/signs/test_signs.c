@@ -28,9 +28,10 @@ static void drain(lrs_monitor *m, sign_list *out)
 
 static int hindsight; /* judge as check does, knowing the whole series */
 
-/* Feeds LR and loss at steps first + t * gap, finishes, and collects every sign. */
-static void run(const double *loss, const double *lr, int n, int64_t gap,
-                const lrs_signs_options *opt, sign_list *out)
+/* Feeds LR, gradient norm (each if given) and loss at steps t * gap, finishes, and
+ * collects every sign. */
+static void run_with_grads(const double *loss, const double *lr, const double *grad, int n,
+                           int64_t gap, const lrs_signs_options *opt, sign_list *out)
 {
     lrs_monitor *m;
     assert_int_equal(lrs_monitor_open(&m, opt), LRS_OK);
@@ -38,12 +39,19 @@ static void run(const double *loss, const double *lr, int n, int64_t gap,
     out->n = 0;
     for (int t = 0; t < n; t++) {
         if (lr) lrs_monitor_feed(m, LRS_ROLE_LR, t * gap, lr[t]);
+        if (grad) lrs_monitor_feed(m, LRS_ROLE_GRAD_NORM, t * gap, grad[t]);
         lrs_monitor_feed(m, LRS_ROLE_LOSS, t * gap, loss[t]);
         if (!hindsight) drain(m, out); /* hindsight: signs wait in the queue till the end */
     }
     lrs_monitor_finish(m);
     drain(m, out);
     lrs_monitor_close(m);
+}
+
+static void run(const double *loss, const double *lr, int n, int64_t gap,
+                const lrs_signs_options *opt, sign_list *out)
+{
+    run_with_grads(loss, lr, NULL, n, gap, opt, out);
 }
 
 static const lrs_sign *find(const sign_list *l, lrs_sign_kind kind)
@@ -484,19 +492,15 @@ static void crawl_with_explosion(int64_t at, int lower_after, int hindsight_on)
     lrs_signs_options opt;
     lrs_signs_options_init(&opt);
     opt.total_steps = 600;
-    lrs_monitor *m;
-    assert_int_equal(lrs_monitor_open(&m, &opt), LRS_OK);
-    lrs_monitor_set_hindsight(m, hindsight_on);
-    signs.n = 0;
+    double lr[600], grad[600];
     for (int t = 0; t < 600; t++) {
-        lrs_monitor_feed(m, LRS_ROLE_LR, t, lower_after && t >= 100 ? 0.1 : 0.8);
-        lrs_monitor_feed(m, LRS_ROLE_GRAD_NORM, t, t == at ? 20.0 : 1.0 + 0.05 * (t % 3));
-        lrs_monitor_feed(m, LRS_ROLE_LOSS, t, 2.3 * exp(-t / 4328.0) * (1 + 0.02 * (t % 3 - 1)));
-        if (!hindsight_on) drain(m, &signs);
+        lr[t] = lower_after && t >= 100 ? 0.1 : 0.8;
+        grad[t] = t == at ? 20.0 : 1.0 + 0.05 * (t % 3);
+        series.loss[t] = 2.3 * exp(-t / 4328.0) * (1 + 0.02 * (t % 3 - 1));
     }
-    lrs_monitor_finish(m);
-    drain(m, &signs);
-    lrs_monitor_close(m);
+    hindsight = hindsight_on;
+    run_with_grads(series.loss, lr, grad, 600, 1, &opt, &signs);
+    hindsight = 0;
 }
 
 /* A crawl at an LR where the gradient norm exploded is the too-high LR's noise, not a
@@ -524,6 +528,21 @@ static void no_raise_the_lr_where_the_gradient_norm_exploded(void **state)
     assert_int_equal(s->severity, LRS_SEVERITY_WARNING);
 }
 
+/* The last run's divergence: none when says is NULL, else one critical sign raised at
+ * end_step whose message says says. */
+static void assert_divergence(const char *says, int64_t end_step)
+{
+    const lrs_sign *d = find(&signs, LRS_SIGN_DIVERGENCE);
+    if (!says) {
+        assert_null(d);
+        return;
+    }
+    assert_non_null(d);
+    assert_int_equal(d->severity, LRS_SEVERITY_CRITICAL);
+    assert_int_equal(d->end_step, end_step);
+    assert_non_null(strstr(d->message, says));
+}
+
 /* SGD at LR 1 on Fashion-MNIST (seed 10): the first steps leave the network dead at
  * chance, 2.3, with no point 2x above it; its gradient norm explodes now and then. Not a
  * learning run at all: critical once two blocks show it. The same flat loss with calm
@@ -531,28 +550,15 @@ static void no_raise_the_lr_where_the_gradient_norm_exploded(void **state)
 static void a_run_dead_at_chance_with_exploding_gradients_diverged(void **state)
 {
     (void)state;
+    double lr[400], grad[400];
     for (int calm = 0; calm < 2; calm++) {
-        lrs_monitor *m;
-        assert_int_equal(lrs_monitor_open(&m, NULL), LRS_OK);
-        signs.n = 0;
         for (int t = 0; t < 400; t++) {
-            lrs_monitor_feed(m, LRS_ROLE_LR, t, 1.0);
-            lrs_monitor_feed(m, LRS_ROLE_GRAD_NORM, t, !calm && t == 60 ? 3.0 : 0.15 + 0.01 * (t % 3));
-            lrs_monitor_feed(m, LRS_ROLE_LOSS, t, (t < 5 ? 2.45 : 2.31) * (1 + 0.02 * (t % 3 - 1)));
-            drain(m, &signs);
+            lr[t] = 1.0;
+            grad[t] = !calm && t == 60 ? 3.0 : 0.15 + 0.01 * (t % 3);
+            series.loss[t] = (t < 5 ? 2.45 : 2.31) * (1 + 0.02 * (t % 3 - 1));
         }
-        lrs_monitor_finish(m);
-        drain(m, &signs);
-        lrs_monitor_close(m);
-        const lrs_sign *d = find(&signs, LRS_SIGN_DIVERGENCE);
-        if (calm) {
-            assert_null(d);
-            continue;
-        }
-        assert_non_null(d);
-        assert_int_equal(d->severity, LRS_SEVERITY_CRITICAL);
-        assert_int_equal(d->end_step, 99);
-        assert_non_null(strstr(d->message, "never fell 10% below its untrained level"));
+        run_with_grads(series.loss, lr, grad, 400, 1, NULL, &signs);
+        assert_divergence(calm ? NULL : "never fell 10% below its untrained level", 99);
     }
 }
 
@@ -572,15 +578,7 @@ static void a_run_that_ends_back_at_its_untrained_loss_diverged(void **state)
             lr[t] = 1.0;
         }
         run(series.loss, lr, 472, 1, NULL, &signs);
-        const lrs_sign *d = find(&signs, LRS_SIGN_DIVERGENCE);
-        if (!back) {
-            assert_null(d);
-            continue;
-        }
-        assert_non_null(d);
-        assert_int_equal(d->severity, LRS_SEVERITY_CRITICAL);
-        assert_int_equal(d->end_step, 471);
-        assert_non_null(strstr(d->message, "ended back near its untrained level"));
+        assert_divergence(back ? "ended back near its untrained level" : NULL, 471);
     }
 }
 

@@ -299,7 +299,7 @@ void loss_point_hindsight(lrs_monitor *m)
     for (int i = 0; i < s->recovered_n; i++) {
         const struct divergence_episode *e = &s->recovered[i];
         lrs_sign *held = signs_waiting(m, e->sign);
-            if (!held || held->kind != LRS_SIGN_DIVERGENCE || exploded(s, o, e)) continue;
+        if (!held || held->kind != LRS_SIGN_DIVERGENCE || exploded(s, o, e)) continue;
         char then[96];
         snprintf(then, sizeof then, "was back to %.4g by step %lld", e->back, (long long)e->back_step);
         if (near_best && e->points <= 2 * (int64_t)o->window && e->peak < o->divergence_jump * e->floor) {

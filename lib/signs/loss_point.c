@@ -280,14 +280,16 @@ static void rewrite_as_swing(lrs_monitor *m, lrs_sign *held, const struct diverg
                       (long long)swing->start_step);
         return;
     }
-    char lr[48];
+    char lr[48], kept[80] = "below that minimum";
+    if (s->trend > e->floor)
+        snprintf(kept, sizeof kept, "keeping %.0f%% of its fall from the untrained %.4g",
+                 100 * (s->first_value - s->trend) / (s->first_value - e->floor), s->first_value);
     signs_rewrite(held, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ACTION_REDUCE_LR,
                   m->opt.oscillation_factor,
                   "loss climbed to %.4g at step %lld (%.1fx its running minimum %.4g) and %s; it"
-                  " ended at %.4g, keeping %.0f%% of its fall from the untrained %.4g%s: the LR is"
-                  " too high to train steadily", e->peak, (long long)e->peak_step, e->peak / e->floor,
-                  e->floor, then, s->trend, 100 * (s->first_value - s->trend) / (s->first_value - e->floor),
-                  s->first_value, signs_lr_clause(lr, e->lr));
+                  " ended at %.4g, %s%s: the LR is too high to train steadily", e->peak,
+                  (long long)e->peak_step, e->peak / e->floor, e->floor, then, s->trend, kept,
+                  signs_lr_clause(lr, e->lr));
 }
 
 void loss_point_hindsight(lrs_monitor *m)
@@ -317,5 +319,5 @@ void loss_point_hindsight(lrs_monitor *m)
     if (held && held->kind == LRS_SIGN_DIVERGENCE && !exploded(s, o, e) &&
         s->n - e->raised_points >= 2 * (int64_t)o->window && s->n - e->trend_peak_points >= o->window &&
         kept_half(s, o, e))
-        rewrite_as_swing(m, held, e, s->last_finite_step, "settled there instead of climbing on");
+        rewrite_as_swing(m, held, e, s->last_finite_step, "then stopped climbing");
 }

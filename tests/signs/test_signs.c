@@ -970,10 +970,14 @@ static void hindsight_calls_a_divergence_the_run_rode_out_an_oscillation(void **
     assert_non_null(strstr(o->message, "was back to"));
     assert_non_null(strstr(o->message, "LR was 0.5: the LR is too high to train steadily"));
 
+    assert_int_equal(climb_then(0.45, 1.2, 1), 0); /* came back below its minimum */
+    assert_non_null(strstr(warning_of(LRS_SIGN_OSCILLATION)->message, "it ended at 0.4"));
+    assert_non_null(strstr(warning_of(LRS_SIGN_OSCILLATION)->message, ", below that minimum; LR was 0.5"));
+
     assert_int_equal(climb_then(1.2, 1.2, 1), 0); /* stayed at 1.2: kept 61% of its fall */
     o = warning_of(LRS_SIGN_OSCILLATION);
     assert_non_null(o);
-    assert_non_null(strstr(o->message, "settled there instead of climbing on"));
+    assert_non_null(strstr(o->message, "and then stopped climbing; it ended at"));
     assert_non_null(strstr(o->message, "keeping 6"));
 
     assert_int_equal(climb_then(0.9, 1.2, 1), 0); /* came part way back: said once */

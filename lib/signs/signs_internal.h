@@ -110,7 +110,6 @@ typedef struct val_state {
     int since_best;
     int above_run;           /* consecutive points >= best x (1 + the rise needed) */
     int below_run;           /* consecutive points under it */
-    double rise;             /* the rise needed at the last point */
     double last;             /* the previous finite point, NaN before one */
     double change;           /* EMA (weight 1/4) of max(0, x - last) / last: half an evaluation's noise */
     int overfit_open;

@@ -28,6 +28,13 @@ static void overfit_disproved(lrs_monitor *m, int64_t step, const char *why)
                   (long long)v->best_step, why);
 }
 
+/* The rise above the best that counts as overfitting: overfit_rise, or overfit_noise x
+ * the mean relative rise between evaluations when that is more. */
+static double rise_needed(const val_state *v, const lrs_signs_options *o)
+{
+    return isnan(v->change) ? o->overfit_rise : fmax(o->overfit_rise, o->overfit_noise * v->change);
+}
+
 void val_feed(lrs_monitor *m, int64_t step, double x)
 {
     val_state *v = &m->val;
@@ -45,7 +52,7 @@ void val_feed(lrs_monitor *m, int64_t step, double x)
         v->change = isnan(v->change) ? change : v->change + 0.25 * (change - v->change);
     }
     v->last = x;
-    double rise = isnan(v->change) ? o->overfit_rise : fmax(o->overfit_rise, o->overfit_noise * v->change);
+    double rise = rise_needed(v, o);
     if (v->overfit_open && x <= v->best * (1 + o->plateau_threshold)) {
         /* back at its best: the episode is over, and a later rise is a new one */
         char why[96];
@@ -65,7 +72,6 @@ void val_feed(lrs_monitor *m, int64_t step, double x)
     v->since_best++;
     v->above_run = x >= v->best * (1 + rise) ? v->above_run + 1 : 0;
     v->below_run = v->above_run ? 0 : v->below_run + 1;
-    v->rise = rise;
     if (v->overfit_open && x > v->overfit_peak) v->overfit_peak = x, v->overfit_peak_step = step;
     if (v->overfit_open || v->above_run < o->overfit_patience) return;
     if (!(train <= v->train_at_best * (1 - o->overfit_train_fall))) return;
@@ -91,7 +97,7 @@ void val_finish(lrs_monitor *m)
     const lrs_signs_options *o = &m->opt;
     if (!m->hindsight || !v->overfit_open || v->below_run < o->overfit_patience) return;
     char why[96];
-    snprintf(why, sizeof why, "stayed under %.0f%% above it for its last %d evaluations", 100 * v->rise,
+    snprintf(why, sizeof why, "stayed under %.0f%% above it for its last %d evaluations", 100 * rise_needed(v, o),
              v->below_run);
     overfit_disproved(m, v->last_step, why);
 }

@@ -11,18 +11,6 @@ static char *copy_text(const char *s)
     return strdup(s ? s : "");
 }
 
-/* Grows *array (of elem-byte items) so that one more fits. */
-static int grow(void **array, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap) return LRS_OK;
-    size_t cap2 = *cap ? 2 * *cap : 4;
-    void *bigger = realloc(*array, cap2 * elem);
-    if (!bigger) return lrs_fail(LRS_ERR_NOMEM, "plot: out of memory");
-    *array = bigger;
-    *cap = cap2;
-    return LRS_OK;
-}
-
 int lrs_plot_new(lrs_plot **out, const char *title)
 {
     if (!out) return lrs_fail(LRS_ERR_ARG, "lrs_plot_new: out is NULL");
@@ -83,7 +71,7 @@ int lrs_plot_series(lrs_plot *p, const char *name, const double *x, const double
 {
     if (!p || (n && (!x || !y)))
         return lrs_fail(LRS_ERR_ARG, "lrs_plot_series: expected a chart and n points of x and y");
-    int rc = grow((void **)&p->series, &p->cap_series, p->n_series, sizeof *p->series);
+    int rc = lrs_array_grow((void **)&p->series, &p->cap_series, p->n_series + 1, sizeof *p->series, "plot");
     if (rc) return rc;
     plot_series s = {.n = n, .style = style};
     s.x = malloc((n ? n : 1) * sizeof *s.x);
@@ -109,7 +97,7 @@ int lrs_plot_series(lrs_plot *p, const char *name, const double *x, const double
 int lrs_plot_vline(lrs_plot *p, double x, const char *label)
 {
     if (!p || !isfinite(x)) return lrs_fail(LRS_ERR_ARG, "lrs_plot_vline: expected a finite x");
-    int rc = grow((void **)&p->vlines, &p->cap_vlines, p->n_vlines, sizeof *p->vlines);
+    int rc = lrs_array_grow((void **)&p->vlines, &p->cap_vlines, p->n_vlines + 1, sizeof *p->vlines, "plot");
     if (rc) return rc;
     char *copy = copy_text(label);
     if (!copy) return lrs_fail(LRS_ERR_NOMEM, "plot: out of memory");
@@ -123,7 +111,7 @@ int lrs_plot_band(lrs_plot *p, double x0, double x1, const char *label, int seve
         return lrs_fail(LRS_ERR_ARG, "lrs_plot_band: expected finite x0 <= x1");
     if (severity < LRS_BAND_INFO || severity > LRS_BAND_CRITICAL)
         return lrs_fail(LRS_ERR_ARG, "lrs_plot_band: severity %d is not LRS_BAND_INFO..CRITICAL", severity);
-    int rc = grow((void **)&p->bands, &p->cap_bands, p->n_bands, sizeof *p->bands);
+    int rc = lrs_array_grow((void **)&p->bands, &p->cap_bands, p->n_bands + 1, sizeof *p->bands, "plot");
     if (rc) return rc;
     char *copy = copy_text(label);
     if (!copy) return lrs_fail(LRS_ERR_NOMEM, "plot: out of memory");

@@ -53,13 +53,8 @@ int lrs_sweep_add(lrs_sweep *s, const lrs_sweep_run *run)
     if (!(isfinite(run->lr) && run->lr > 0 && isfinite(run->loss)))
         return lrs_fail(LRS_ERR_ARG, "sweep: run %s: needs a positive LR and a finite final loss",
                         run->name ? run->name : "?");
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 16;
-        lrs_sweep_run *grown = realloc(s->run, cap * sizeof *grown);
-        if (!grown) return lrs_fail(LRS_ERR_NOMEM, "sweep: out of memory");
-        s->run = grown;
-        s->cap = cap;
-    }
+    if (lrs_array_grow((void **)&s->run, &s->cap, s->n + 1, sizeof *s->run, "sweep") != LRS_OK)
+        return LRS_ERR_NOMEM;
     lrs_sweep_run copy = *run;
     copy.name = copy_string(run->name ? run->name : "?");
     copy.settings = copy_string(run->settings);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* One buffer per thread, so concurrent callers never read each other's detail. */
 static _Thread_local char last_error[512];
@@ -52,4 +53,19 @@ int lrs_status_from_errno(int err)
     if (err == ENOSPC || err == EDQUOT) return LRS_ERR_NOSPACE;
     if (err == ENOMEM) return LRS_ERR_NOMEM;
     return LRS_ERR_IO;
+}
+
+int lrs_array_grow(void **array, size_t *cap, size_t need, size_t elem, const char *who)
+{
+    if (need <= *cap)
+        return LRS_OK;
+    size_t cap2 = *cap ? *cap * 2 : 16;
+    while (cap2 < need)
+        cap2 *= 2;
+    void *p = realloc(*array, cap2 * elem);
+    if (!p)
+        return lrs_fail(LRS_ERR_NOMEM, "%s: out of memory for %zu items", who, cap2);
+    *array = p;
+    *cap = cap2;
+    return LRS_OK;
 }

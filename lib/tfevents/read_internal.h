@@ -64,9 +64,6 @@ struct lrs_run {
     size_t table_size;
 };
 
-/* Grows *array (of elem-sized items, *cap of them, doubling) to hold at least need. */
-int lrs_array_grow(void **array, size_t *cap, size_t need, size_t elem);
-
 lrs_run *lrs_run_new(const char *name, int raw);
 void lrs_run_free(lrs_run *run);
 int lrs_run_add_file(lrs_run *run, const char *path);

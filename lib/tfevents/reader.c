@@ -80,7 +80,7 @@ static int add_damage(lrs_reader *r, const lrs_file_state *f, lrs_damage_kind ki
                       uint64_t offset, uint64_t length, const char *fmt, ...)
 {
     int rc = lrs_array_grow((void **)&r->damage, &r->cap_damage, r->n_damage + 1,
-                            sizeof *r->damage);
+                            sizeof *r->damage, "reader");
     if (rc != LRS_OK)
         return rc;
     char detail[160], *message;
@@ -202,7 +202,7 @@ static lrs_run *find_or_add_run(lrs_reader *r, const char *name, int *rc)
     for (size_t i = 0; i < r->n_runs; i++)
         if (!strcmp(r->runs[i]->name, name))
             return r->runs[i];
-    *rc = lrs_array_grow((void **)&r->runs, &r->cap_runs, r->n_runs + 1, sizeof *r->runs);
+    *rc = lrs_array_grow((void **)&r->runs, &r->cap_runs, r->n_runs + 1, sizeof *r->runs, "reader");
     if (*rc != LRS_OK)
         return NULL;
     lrs_run *run = lrs_run_new(name, r->opt.raw);
@@ -229,7 +229,7 @@ typedef struct name_list {
 
 static int name_list_add(name_list *l, const char *name)
 {
-    int rc = lrs_array_grow((void **)&l->names, &l->cap, l->n + 1, sizeof *l->names);
+    int rc = lrs_array_grow((void **)&l->names, &l->cap, l->n + 1, sizeof *l->names, "reader");
     if (rc != LRS_OK)
         return rc;
     if (!(l->names[l->n] = strdup(name)))

@@ -92,24 +92,10 @@ void lrs_run_free(lrs_run *run)
     free(run);
 }
 
-int lrs_array_grow(void **array, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return LRS_OK;
-    size_t cap2 = *cap ? *cap * 2 : 16;
-    while (cap2 < need)
-        cap2 *= 2;
-    void *p = realloc(*array, cap2 * elem);
-    if (!p)
-        return lrs_fail(LRS_ERR_NOMEM, "reader: out of memory for %zu items", cap2);
-    *array = p;
-    *cap = cap2;
-    return LRS_OK;
-}
-
 int lrs_run_add_file(lrs_run *run, const char *path)
 {
-    int rc = lrs_array_grow((void **)&run->files, &run->cap_files, run->n_files + 1, sizeof *run->files);
+    int rc = lrs_array_grow((void **)&run->files, &run->cap_files, run->n_files + 1, sizeof *run->files,
+                            "reader");
     if (rc != LRS_OK)
         return rc;
     lrs_file_state *f = &run->files[run->n_files];
@@ -200,7 +186,8 @@ lrs_series *lrs_run_intern(lrs_run *run, const char *tag, size_t tag_len, lrs_ki
         return s;
     *rc = table_reserve(run, run->n_series + 1);
     if (*rc == LRS_OK)
-        *rc = lrs_array_grow((void **)&run->series, &run->cap_series, run->n_series + 1, sizeof *run->series);
+        *rc = lrs_array_grow((void **)&run->series, &run->cap_series, run->n_series + 1,
+                             sizeof *run->series, "reader");
     if (*rc != LRS_OK)
         return NULL;
     s = calloc(1, sizeof *s);

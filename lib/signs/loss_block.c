@@ -433,7 +433,7 @@ void loss_block_feed(lrs_monitor *m, int64_t step, double x)
         b->block_start = step;
         b->block_lr = m->lr.now;
     }
-    if (b->start_n < 5) b->start_sum += x, b->start_n++;
+    if (b->start_n < m->opt.start_points) b->start_sum += x, b->start_n++;
     b->value[b->fill] = x;
     b->fill++;
     b->points++;

@@ -12,6 +12,7 @@ void lrs_signs_options_init(lrs_signs_options *o)
 {
     *o = (lrs_signs_options){
         .total_steps = 0, .smoothing = 0.3, .trend_smoothing = 0.05, .window = 50,
+        .resolution_points = 450,
         .divergence_ratio = 2.0, .divergence_confirm = 3, .divergence_climb_ratio = 1.6,
         .divergence_climb = 10, .divergence_jump = 10.0, .divergence_factor = 0.1,
         .divergence_return_fall = 0.1, .divergence_return = 0.05, .divergence_return_confirm = 20,
@@ -24,7 +25,7 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .plateau_noise = 0.15, .plateau_min_fall = 0.2,
         .plateau_decayed_fraction = 0.05, .plateau_factor = 0.1,
         .overfit_patience = 3, .overfit_rise = 0.05, .overfit_noise = 2.0, .overfit_train_fall = 0.05,
-        .slow_min_points = 300, .slow_max_fall = 0.5, .slow_ratio = 3.0, .slow_min_t = 3.0,
+        .slow_min_points = 300, .slow_max_fall = 0.5, .start_points = 5, .slow_ratio = 3.0, .slow_min_t = 3.0,
         .slow_end_area = 0.27, .slow_end_share = 0.05, .slow_end_lr_fraction = 0.5,
         .grad_ratio = 10.0, .grad_critical_ratio = 100.0, .grad_min_points = 10,
         .sweep_lr_ratio = 1.5, .sweep_loss_ratio = 1.3, .sweep_val_ratio = 1.05,
@@ -36,6 +37,7 @@ static int signs_check_options(const lrs_signs_options *o)
 #define REQUIRE(cond, name, what) \
     if (!(cond)) return lrs_fail(LRS_ERR_ARG, "signs options: %s must be %s", name, what)
     REQUIRE(o->total_steps >= 0, "total_steps", ">= 0 (0 = unknown)");
+    REQUIRE(o->resolution_points >= 0, "resolution_points", ">= 0 (0 = never thin)");
     REQUIRE(o->smoothing > 0 && o->smoothing <= 1, "smoothing", "in (0, 1]");
     REQUIRE(o->trend_smoothing > 0 && o->trend_smoothing <= 1, "trend_smoothing", "in (0, 1]");
     REQUIRE(o->window >= 8 && o->window <= SIGNS_MAX_WINDOW, "window", "from 8 to 512");
@@ -57,8 +59,8 @@ static int signs_check_options(const lrs_signs_options *o)
     REQUIRE(o->plateau_patience_fraction >= 0 && o->plateau_patience_fraction < 1,
             "plateau_patience_fraction", "in [0, 1)");
     REQUIRE(o->plateau_noise > 0, "plateau_noise", "> 0");
-    REQUIRE(o->plateau_patience >= 1 && o->overfit_patience >= 1 && o->slow_min_points >= 1,
-            "plateau_patience, overfit_patience and slow_min_points", ">= 1");
+    REQUIRE(o->plateau_patience >= 1 && o->overfit_patience >= 1 && o->slow_min_points >= 1 &&
+            o->start_points >= 1, "plateau_patience, overfit_patience, slow_min_points and start_points", ">= 1");
     REQUIRE(o->overfit_rise >= 0 && o->overfit_noise >= 0, "overfit_rise and overfit_noise", ">= 0");
     REQUIRE(o->slow_ratio > 0 && o->slow_min_t >= 0, "slow_ratio and slow_min_t", "> 0 and >= 0");
     REQUIRE(o->slow_end_area > 0 && o->slow_end_area < 1 && o->slow_end_share >= 0 &&
@@ -91,7 +93,15 @@ void lrs_monitor_reset(lrs_monitor *m)
 int lrs_monitor_set_total_steps(lrs_monitor *m, int64_t total_steps)
 {
     if (total_steps < 0) return lrs_fail(LRS_ERR_ARG, "signs: total_steps must be >= 0 (0 = unknown)");
-    m->opt.total_steps = total_steps;
+    m->opt.total_steps = m->base.total_steps = total_steps;
+    return LRS_OK;
+}
+
+int lrs_monitor_set_points(lrs_monitor *m, int64_t points)
+{
+    if (points < 0) return lrs_fail(LRS_ERR_ARG, "signs: points must be >= 0 (0 = unknown)");
+    m->opt = m->base;
+    signs_options_thin(&m->opt, points);
     return LRS_OK;
 }
 
@@ -120,7 +130,7 @@ int lrs_monitor_open(lrs_monitor **out, const lrs_signs_options *opt)
     if (rc != LRS_OK) return rc;
     lrs_monitor *m = calloc(1, sizeof *m);
     if (!m) return lrs_fail(LRS_ERR_NOMEM, "signs: cannot allocate a monitor");
-    m->opt = taken;
+    m->opt = m->base = taken;
     for (int r = 0; r < LRS_ROLE_COUNT; r++)
         snprintf(m->tag[r], sizeof m->tag[r], "%s", lrs_role_name((lrs_role)r));
     lrs_monitor_reset(m);

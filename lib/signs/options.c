@@ -1,11 +1,12 @@
 /* Every detector threshold by name, so that a command line or a config can set any of them
  * ("divergence_confirm=8") and list them with their values. */
 #include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "signs.h"
+#include "signs_internal.h"
 #include "status_internal.h"
 
 enum option_type { OPT_DOUBLE, OPT_INT, OPT_INT64 };
@@ -16,6 +17,7 @@ enum option_type { OPT_DOUBLE, OPT_INT, OPT_INT64 };
 static const struct { const char *name; size_t offset; enum option_type type; } options[] = {
     {"total_steps", offsetof(lrs_signs_options, total_steps), OPT_INT64},
     DOUBLE(smoothing), DOUBLE(trend_smoothing), INT(window),
+    {"resolution_points", offsetof(lrs_signs_options, resolution_points), OPT_INT64},
     DOUBLE(divergence_ratio), INT(divergence_confirm), DOUBLE(divergence_climb_ratio),
     INT(divergence_climb), DOUBLE(divergence_jump), DOUBLE(divergence_return_fall),
     DOUBLE(divergence_return), INT(divergence_return_confirm), DOUBLE(divergence_factor),
@@ -27,7 +29,7 @@ static const struct { const char *name; size_t offset; enum option_type type; } 
     DOUBLE(plateau_patience_fraction), DOUBLE(plateau_min_fall), DOUBLE(plateau_decayed_fraction),
     DOUBLE(plateau_factor),
     INT(overfit_patience), DOUBLE(overfit_rise), DOUBLE(overfit_noise), DOUBLE(overfit_train_fall),
-    INT(slow_min_points), DOUBLE(slow_max_fall), DOUBLE(slow_ratio), DOUBLE(slow_min_t),
+    INT(slow_min_points), DOUBLE(slow_max_fall), INT(start_points), DOUBLE(slow_ratio), DOUBLE(slow_min_t),
     DOUBLE(slow_end_area), DOUBLE(slow_end_share), DOUBLE(slow_end_lr_fraction),
     DOUBLE(grad_ratio), DOUBLE(grad_critical_ratio), INT(grad_min_points),
     DOUBLE(sweep_lr_ratio), DOUBLE(sweep_loss_ratio), DOUBLE(sweep_val_ratio),
@@ -73,4 +75,35 @@ int lrs_signs_options_set(lrs_signs_options *o, const char *assignment)
     else if (options[i].type == OPT_INT64) *(int64_t *)at = (int64_t)v;
     else *(double *)at = v;
     return LRS_OK;
+}
+
+/* A point count divided by the thinning factor k, rounded, no lower than floor. */
+static int thinned_count(int count, double k, int floor)
+{
+    int c = (int)lround(count / k);
+    return c > floor ? c : floor;
+}
+
+/* The weight of one point of a series thinned by k in an EMA whose weight per unthinned
+ * point is w: k steps of (1 - w) decay. */
+static double thinned_weight(double w, double k)
+{
+    return 1 - pow(1 - w, k);
+}
+
+void signs_options_thin(lrs_signs_options *o, int64_t points)
+{
+    if (points <= 0 || o->resolution_points <= 0 || points >= o->resolution_points) return;
+    double k = (double)o->resolution_points / (double)points;
+    o->smoothing = thinned_weight(o->smoothing, k);
+    o->trend_smoothing = thinned_weight(o->trend_smoothing, k);
+    o->window = thinned_count(o->window, k, SIGNS_MIN_THINNED_WINDOW);
+    o->divergence_confirm = thinned_count(o->divergence_confirm, k, 2);
+    o->divergence_climb = thinned_count(o->divergence_climb, k, 3);
+    o->divergence_return_confirm = thinned_count(o->divergence_return_confirm, k, 3);
+    o->spike_recover = thinned_count(o->spike_recover, k, 1);
+    o->plateau_patience = thinned_count(o->plateau_patience, k, 3 * o->window);
+    o->slow_min_points = thinned_count(o->slow_min_points, k, 3 * o->window);
+    o->grad_min_points = thinned_count(o->grad_min_points, k, 5);
+    o->start_points = thinned_count(o->start_points, k, 1);
 }

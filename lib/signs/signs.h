@@ -81,6 +81,10 @@ typedef struct lrs_signs_options {
     double smoothing;            /* weight of a new point in the fast smoothed loss: 0.3 */
     double trend_smoothing;      /* weight of a new point in the slow trend: 0.05 */
     int window;                  /* points per block for oscillation/plateau/slow: 50 (8..512) */
+    int64_t resolution_points;   /* a loss series known to hold fewer points than this (a loss
+                                  * logged every k-th step, or as epoch means) is judged as
+                                  * if thinned from this many: see lrs_monitor_set_points. 450
+                                  * (0 = never) */
 
     double divergence_ratio;     /* loss and smoothed loss >= ratio x running min of the trend... 2 */
     int divergence_confirm;      /* ...for this many consecutive points: 3 */
@@ -142,7 +146,10 @@ typedef struct lrs_signs_options {
     double overfit_train_fall;   /* while the training trend fell this fraction: 0.05 */
 
     int slow_min_points;         /* judge slowness after this many points: 300 */
-    double slow_max_fall;        /* only while the loss fell less than this fraction: 0.5 */
+    double slow_max_fall;        /* only while the loss fell less than this fraction (of the
+                                  * mean of its first start_points points, the untrained
+                                  * loss, or the first block's median if higher): 0.5 */
+    int start_points;            /* 5 */
     double slow_ratio;           /* projected steps to halve >= ratio x horizon: 3 */
     double slow_min_t;           /* the fall is steady: slope t-statistic <= -this: 3 */
     double slow_end_area;        /* or, at the end (lrs_monitor_finish, of the whole run when
@@ -211,6 +218,18 @@ void lrs_monitor_reset(lrs_monitor *m);
 /* The expected last step of the run (options.total_steps) for the runs that follow:
  * a check after the fact knows it from the series' last step. 0 = unknown. */
 int lrs_monitor_set_total_steps(lrs_monitor *m, int64_t total_steps);
+
+/* The number of points the loss series holds, known after the fact (check, report); 0 =
+ * unknown (the default, and live). The thresholds above count points of a loss logged at
+ * every step. A series of n < resolution_points points, the same training seen through
+ * every k-th step or k-step means with k = resolution_points / n, is judged on that time
+ * scale: each point count (window, patiences, confirmations) divided by k, down to a
+ * floor that keeps a judgement possible (a window of 6 points, 3 points to confirm a
+ * climb), and each smoothing weight w made 1 - (1 - w)^k, the weight k thinned points of
+ * the EMA would carry. Keras's per-epoch losses and Lightning's every-50-steps logs are
+ * then judged as the per-step logs the defaults were tuned on. Applies to the series fed
+ * after it (call it after lrs_monitor_reset). */
+int lrs_monitor_set_points(lrs_monitor *m, int64_t points);
 
 /* Judging after the fact (check, report), when nothing acts on a sign before the series
  * ends: on, a sign still waiting in the queue is rewritten as what the rest of the run

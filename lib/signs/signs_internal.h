@@ -7,6 +7,7 @@
 #include "signs.h"
 
 #define SIGNS_MAX_WINDOW 512
+#define SIGNS_MIN_THINNED_WINDOW 6 /* the smallest block of a thinned series (a median of 6) */
 #define SIGNS_QUEUE 64
 #define SIGNS_RECOVERED 8 /* recovered divergence episodes remembered for hindsight */
 #define SIGNS_RECENT 64
@@ -91,7 +92,7 @@ typedef struct loss_block_state {
     double fit_n, fit_x, fit_y, fit_xx, fit_xy, fit_yy; /* log(median) vs step, blocks >= 1 */
     double recent_x[SIGNS_RECENT], recent_y[SIGNS_RECENT]; /* the last fitted points (ring) */
     int64_t recent_n;
-    double start_sum;        /* sum of the first (up to 5) points: the untrained loss */
+    double start_sum;        /* sum of the first (up to start_points) points: the untrained loss */
     int start_n;
     int64_t osc_start;
     double osc_lr;
@@ -134,7 +135,8 @@ typedef struct lr_state {
 } lr_state;
 
 struct lrs_monitor {
-    lrs_signs_options opt;
+    lrs_signs_options opt;   /* in effect: base, thinned for the series' points */
+    lrs_signs_options base;  /* as opened (total_steps as last set) */
     char tag[LRS_ROLE_COUNT][128];
     loss_point_state loss;
     loss_block_state block;
@@ -153,6 +155,10 @@ struct lrs_monitor {
 /* Copies opt into *dst after checking it (LRS_ERR_ARG naming the first threshold out of
  * its range), or the defaults when opt is NULL: what the monitor and the sweep open with. */
 int signs_options_take(lrs_signs_options *dst, const lrs_signs_options *opt);
+
+/* Rescales o's point counts and smoothing weights for a loss series of `points` points
+ * (lrs_monitor_set_points): nothing when points is 0 or not below o->resolution_points. */
+void signs_options_thin(lrs_signs_options *o, int64_t points);
 
 /* Queues a sign; message is printf-style. factor NaN when the action has none. Returns
  * the sign's number, by which hindsight finds it again (signs_waiting). */

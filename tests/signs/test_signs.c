@@ -27,6 +27,7 @@ static void drain(lrs_monitor *m, sign_list *out)
 }
 
 static int hindsight; /* judge as check does, knowing the whole series */
+static int64_t points_known; /* lrs_monitor_set_points, as check does; 0: not set */
 
 /* Feeds LR, gradient norm (each if given) and loss at steps t * gap, finishes, and
  * collects every sign. */
@@ -36,6 +37,7 @@ static void run_with_grads(const double *loss, const double *lr, const double *g
     lrs_monitor *m;
     assert_int_equal(lrs_monitor_open(&m, opt), LRS_OK);
     lrs_monitor_set_hindsight(m, hindsight);
+    if (points_known) assert_int_equal(lrs_monitor_set_points(m, points_known), LRS_OK);
     out->n = 0;
     for (int t = 0; t < n; t++) {
         if (lr) lrs_monitor_feed(m, LRS_ROLE_LR, t * gap, lr[t]);
@@ -774,6 +776,76 @@ static void five_points_raise_nothing_unless_unambiguous(void **state)
     assert_int_equal(signs.sign[0].start_step, 2000);
 }
 
+/* Keras's per-epoch loss: 40 points, each an epoch's mean (smooth: 1% wobble). */
+#define EPOCHS 40
+static double epoch_loss[EPOCHS];
+
+static void epochs_of(double (*level)(int e))
+{
+    for (int e = 0; e < EPOCHS; e++) epoch_loss[e] = level(e) * (1 + 0.01 * sin(7.3 * e));
+}
+
+static double learns(int e) { return 0.25 + 0.9 * exp(-e / 6.0); }
+static double learns_then_climbs(int e) { return e < 12 ? learns(e) : fmin(1.15, learns(12) + 0.12 * (e - 12)); }
+static double crawls(int e) { return 2.3 - 0.008 * e; }
+
+static const lrs_sign *worst_sign(void)
+{
+    const lrs_sign *w = NULL;
+    for (int i = 0; i < signs.n; i++)
+        if (!w || signs.sign[i].severity > w->severity) w = &signs.sign[i];
+    return w;
+}
+
+/* The defaults count points of a per-step log: on 40 epoch means a climb back to the
+ * untrained loss fits in no window: only the series' end tells. Told the series holds 40 points, the monitor judges it
+ * as a per-step log seen every ~11th step: the climb is critical within 3 epochs, a crawl
+ * is slow, a healthy fall raises nothing. */
+static void an_epoch_level_log_is_judged_on_its_own_time_scale(void **state)
+{
+    (void)state;
+    hindsight = 1;
+    epochs_of(learns_then_climbs);
+    run(epoch_loss, NULL, EPOCHS, 1, NULL, &signs);
+    const lrs_sign *d = find(&signs, LRS_SIGN_DIVERGENCE); /* only the end tells */
+    assert_true(!d || d->end_step == EPOCHS - 1);
+    points_known = EPOCHS;
+    run(epoch_loss, NULL, EPOCHS, 1, NULL, &signs);
+    d = find(&signs, LRS_SIGN_DIVERGENCE);
+    assert_non_null(d);
+    assert_int_equal(d->severity, LRS_SEVERITY_CRITICAL);
+    assert_true(d->end_step >= 13 && d->end_step <= 15);
+
+    epochs_of(crawls);
+    run(epoch_loss, NULL, EPOCHS, 1, NULL, &signs);
+    assert_non_null(find(&signs, LRS_SIGN_SLOW));
+    assert_int_equal(find(&signs, LRS_SIGN_SLOW)->severity, LRS_SEVERITY_WARNING);
+
+    epochs_of(learns);
+    run(epoch_loss, NULL, EPOCHS, 1, NULL, &signs);
+    assert_true(!worst_sign() || worst_sign()->severity == LRS_SEVERITY_INFO);
+    points_known = 0;
+    hindsight = 0;
+}
+
+/* A series as long as resolution_points or longer is judged as if no count were known. */
+static void thinning_leaves_a_per_step_log_alone(void **state)
+{
+    (void)state;
+    corpus_make(&series, LABEL_OSCILLATION, 7);
+    run(series.loss, series.lr, series.T, 1, NULL, &signs);
+    sign_list unset = signs;
+    points_known = 450;
+    run(series.loss, series.lr, series.T, 1, NULL, &signs);
+    points_known = 0;
+    assert_int_equal(signs.n, unset.n);
+    for (int i = 0; i < signs.n; i++) assert_string_equal(signs.sign[i].message, unset.sign[i].message);
+    lrs_monitor *m;
+    assert_int_equal(lrs_monitor_open(&m, NULL), LRS_OK);
+    assert_int_equal(lrs_monitor_set_points(m, -1), LRS_ERR_ARG);
+    lrs_monitor_close(m);
+}
+
 static void a_restart_starts_the_series_afresh(void **state)
 {
     (void)state;
@@ -843,7 +915,7 @@ static void options_are_set_by_name(void **state)
     lrs_signs_options_init(&opt);
     lrs_signs_options_init(&defaults);
     size_t n = lrs_signs_option_count();
-    assert_int_equal(n, 48);
+    assert_int_equal(n, 50);
     for (size_t i = 0; i < n; i++) {
         char assignment[64];
         snprintf(assignment, sizeof assignment, "%s=%d", lrs_signs_option_name(i), (int)i + 2);
@@ -1071,6 +1143,8 @@ int main(void)
         cmocka_unit_test(a_noisy_loss_plateaus_after_as_many_examples),
         cmocka_unit_test(a_lucky_pair_at_a_decayed_lr_does_not_restart_the_patience),
         cmocka_unit_test(noise_growing_with_learning_is_not_a_swing),
+        cmocka_unit_test(an_epoch_level_log_is_judged_on_its_own_time_scale),
+        cmocka_unit_test(thinning_leaves_a_per_step_log_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

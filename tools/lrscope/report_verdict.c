@@ -12,12 +12,11 @@ int run_verdict(lrs_monitor *m, const lrs_run *run, const char *loss_glob, int64
     lrs_monitor_reset(m);
     /* After the fact the run's length is known: its last logged loss step, unless the
      * caller gave one (--total-steps). */
-    if (total_steps <= 0) {
-        const lrs_series *loss = rs->role[LRS_ROLE_LOSS];
-        size_t len = lrs_series_len(loss);
-        total_steps = len ? lrs_series_scalars(loss)[len - 1].step : 0;
-    }
+    const lrs_series *loss = rs->role[LRS_ROLE_LOSS];
+    size_t len = lrs_series_len(loss);
+    if (total_steps <= 0) total_steps = len ? lrs_series_scalars(loss)[len - 1].step : 0;
     lrs_monitor_set_total_steps(m, total_steps);
+    lrs_monitor_set_points(m, (int64_t)len); /* a loss logged per epoch is judged per epoch */
     lrs_monitor_set_hindsight(m, 1); /* the whole series is known: transients are seen as such */
     for (int r = 0; r < LRS_ROLE_COUNT; r++)
         if (rs->role[r]) lrs_monitor_set_tag(m, (lrs_role)r, lrs_series_tag(rs->role[r]));

@@ -25,12 +25,22 @@ static void raise_divergence(lrs_monitor *m, int64_t onset, int64_t step, double
         .lr = m->lr.now, .peak = s->high_since_near_min, /* x included */
         .peak_step = s->high_step, .trend_peak = s->trend, .trend_peak_points = s->n,
         .raised_points = s->n, .floor = s->trend_min};
+    /* From its first step, nothing learned is worth keeping (return_onset, never_learned):
+     * the run restarts from scratch, and its untrained loss is the level to compare with. */
+    char compared[96], restart[64];
+    if (onset > s->first_step) {
+        snprintf(compared, sizeof compared, "%.1fx its running minimum %.4g, left at step %lld",
+                 x / s->trend_min, s->trend_min, (long long)onset);
+        snprintf(restart, sizeof restart, "a checkpoint before step %lld", (long long)onset);
+    } else {
+        snprintf(compared, sizeof compared, "%.2fx its untrained loss %.4g (lowest trend %.4g)",
+                 x / s->first_value, s->first_value, s->trend_min);
+        snprintf(restart, sizeof restart, "the beginning");
+    }
     s->episode.sign = signs_raise(m, LRS_SIGN_DIVERGENCE, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, onset,
                 step, LRS_ACTION_REDUCE_LR, m->opt.divergence_factor,
-                "loss %s: %.4g at step %lld is %.1fx its running minimum %.4g, left at step %lld%s;"
-                " restart from a checkpoint before step %lld with a lower LR",
-                why, x, (long long)step, x / s->trend_min, s->trend_min,
-                (long long)onset, signs_lr_clause(lr, m->lr.now), (long long)onset);
+                "loss %s: %.4g at step %lld is %s%s; restart from %s with a lower LR",
+                why, x, (long long)step, compared, signs_lr_clause(lr, m->lr.now), restart);
 }
 
 /* The loss came back to where training started after clearly beating it, or stays there

@@ -561,6 +561,11 @@ static void a_run_dead_at_chance_with_exploding_gradients_diverged(void **state)
         }
         run_with_grads(series.loss, lr, grad, 400, 1, NULL, &signs);
         assert_divergence(calm ? NULL : "never fell 10% below its untrained level", 99);
+        if (calm) continue;
+        /* nothing learned is worth keeping: no checkpoint to go back to */
+        const char *said = find(&signs, LRS_SIGN_DIVERGENCE)->message;
+        assert_non_null(strstr(said, "2.264 at step 99 is 0.94x its untrained loss 2.401 (lowest trend 2.31)"));
+        assert_non_null(strstr(said, "restart from the beginning with a lower LR"));
     }
 }
 

@@ -92,6 +92,15 @@ static int never_learned(const lrs_monitor *m)
            (isnan(m->lr.now) || isnan(g->explosion_lr_min) || m->lr.now >= g->explosion_lr_min);
 }
 
+/* Whether level stands out of the noise above base. A thinned series (every k-th step as
+ * logged) keeps a per-step log's noise in fewer points: its faster EMAs follow that noise,
+ * and a lucky low or a noisy point would pass the ratios alone; a climb must then also be
+ * divergence_spread mean deviations above base. */
+static int stands_out(const lrs_monitor *m, double level, double base)
+{
+    return !m->thinned || level - base >= m->opt.divergence_spread * m->loss.spread;
+}
+
 /* smooth_before: the fast EMA before x; both EMAs already include x. */
 static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smooth_before,
                              double trend_before, double jump_floor)
@@ -105,7 +114,8 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
     s->trend_run = s->trend > trend_before ? s->trend_run + 1 : 0;
     s->last_jump = jump_floor > 0 && x >= o->divergence_jump * jump_floor;
     s->jump_run = s->last_jump ? s->jump_run + 1 : 0;
-    if (s->blown_step < 0 && s->first_value > 0 && x >= o->divergence_ratio * s->first_value)
+    if (s->blown_step < 0 && s->first_value > 0 && x >= o->divergence_ratio * s->first_value &&
+        stands_out(m, x, s->first_value))
         s->blown_step = step;
     int returned = returned_to_start(s, o);
 
@@ -125,10 +135,11 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
         }
         return;
     }
-    if (s->high_run >= o->divergence_confirm)
+    int out = stands_out(m, s->smooth, floor);
+    if (s->high_run >= o->divergence_confirm && out)
         raise_divergence(m, s->near_min_step, step, x, "keeps climbing");
     else if ((s->climb_run >= o->divergence_climb || s->trend_run >= o->divergence_climb) &&
-             s->smooth >= o->divergence_climb_ratio * floor)
+             s->smooth >= o->divergence_climb_ratio * floor && out)
         raise_divergence(m, s->near_min_step, step, x, "grows at every step");
     else if (s->jump_run >= 2)
         raise_divergence(m, s->near_min_step, step, x, "jumped tenfold");

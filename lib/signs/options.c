@@ -21,6 +21,7 @@ static const struct { const char *name; size_t offset; enum option_type type; } 
     DOUBLE(divergence_ratio), INT(divergence_confirm), DOUBLE(divergence_climb_ratio),
     INT(divergence_climb), DOUBLE(divergence_jump), DOUBLE(divergence_return_fall),
     DOUBLE(divergence_return), INT(divergence_return_confirm), DOUBLE(divergence_factor),
+    DOUBLE(divergence_spread),
     DOUBLE(spike_ratio), DOUBLE(spike_spread), INT(spike_recover),
     DOUBLE(oscillation_noise_ratio), DOUBLE(oscillation_min_noise), DOUBLE(oscillation_min_drop),
     DOUBLE(oscillation_lr_fraction), DOUBLE(oscillation_rebound), DOUBLE(oscillation_rebound_noise),
@@ -93,7 +94,8 @@ static double thinned_weight(double w, double k)
 
 void signs_options_thin(lrs_signs_options *o, int64_t points)
 {
-    if (points <= 0 || o->resolution_points <= 0 || points >= o->resolution_points) return;
+    if (points < SIGNS_MIN_THINNED_POINTS || o->resolution_points <= 0 || points >= o->resolution_points)
+        return;
     double k = (double)o->resolution_points / (double)points;
     o->smoothing = thinned_weight(o->smoothing, k);
     o->trend_smoothing = thinned_weight(o->trend_smoothing, k);

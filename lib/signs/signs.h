@@ -100,6 +100,9 @@ typedef struct lrs_signs_options {
                                   * the trend was lowest, or the first step when it never got
                                   * below half the first point: nothing worth keeping) */
     double divergence_factor;    /* suggested LR factor: 0.1 */
+    double divergence_spread;    /* in a thinned series (lrs_monitor_set_points), a climb (and
+                                  * the jump before a return to the untrained loss) must also
+                                  * be this many mean deviations of the loss above its base: 5 */
 
     double spike_ratio;          /* a spike is >= ratio x the smoothed loss... 1.5 */
     double spike_spread;         /* ...and >= this many mean deviations above it: 6 */
@@ -226,7 +229,9 @@ int lrs_monitor_set_total_steps(lrs_monitor *m, int64_t total_steps);
  * scale: each point count (window, patiences, confirmations) divided by k, down to a
  * floor that keeps a judgement possible (a window of 6 points, 3 points to confirm a
  * climb), and each smoothing weight w made 1 - (1 - w)^k, the weight k thinned points of
- * the EMA would carry. Keras's per-epoch losses and Lightning's every-50-steps logs are
+ * the EMA would carry; a climb must then stand out of the per-point noise too
+ * (divergence_spread). Fewer than 20 points show no trend: only the unambiguous (NaN, a
+ * tenfold jump) is raised, as without a count. Keras's per-epoch losses and Lightning's every-50-steps logs are
  * then judged as the per-step logs the defaults were tuned on. Applies to the series fed
  * after it (call it after lrs_monitor_reset). */
 int lrs_monitor_set_points(lrs_monitor *m, int64_t points);

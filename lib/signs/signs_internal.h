@@ -8,6 +8,7 @@
 
 #define SIGNS_MAX_WINDOW 512
 #define SIGNS_MIN_THINNED_WINDOW 6 /* the smallest block of a thinned series (a median of 6) */
+#define SIGNS_MIN_THINNED_POINTS 20 /* fewer points show no trend: only what is unambiguous */
 #define SIGNS_QUEUE 64
 #define SIGNS_RECOVERED 8 /* recovered divergence episodes remembered for hindsight */
 #define SIGNS_RECENT 64
@@ -145,6 +146,7 @@ struct lrs_monitor {
     lr_state lr;
     int finished;
     int hindsight;           /* lrs_monitor_set_hindsight */
+    int thinned;             /* lrs_monitor_set_points thinned the options */
     uint64_t raised;         /* signs raised so far: the next sign's number */
     lrs_sign queue[SIGNS_QUEUE];
     uint64_t queue_seq[SIGNS_QUEUE]; /* each waiting sign's number */

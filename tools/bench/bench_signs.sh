@@ -25,7 +25,9 @@
 # the full grid (20 epochs, 20% held out for validation) on that data instead, as group
 # "csv" (bench_signs_teacher.py writes one unlike Fashion-MNIST). REJUDGE=1 with an OUT_DIR of an earlier run judges its runs again without
 # training (a changed detector on the same curves); CHECK_ARGS="--set NAME=VALUE ..." passes
-# thresholds to every check.
+# thresholds to every check. The same runs as a coarser log would show them (every K-th
+# step as logged, or K-step means): tools/bench/bench_signs_thin.py OUT_DIR THIN_DIR K
+# pick|mean, then REJUDGE=1 with THIN_DIR.
 set -eu
 build=${1:-build}
 out=${2:-$(mktemp -d /tmp/bench-signs-XXXXXX)}

@@ -21,7 +21,8 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .oscillation_noise_ratio = 2.5, .oscillation_min_noise = 0.05,
         .oscillation_min_drop = 0.02, .oscillation_lr_fraction = 0.5, .oscillation_rebound = 1.15,
         .oscillation_rebound_noise = 7.0,
-        .oscillation_recover = 0.9, .oscillation_factor = 0.5,
+        .oscillation_recover = 0.9, .oscillation_val_swing = 0.1, .oscillation_val_changes = 6,
+        .oscillation_factor = 0.5,
         .plateau_threshold = 0.01, .plateau_patience = 300, .plateau_patience_fraction = 0.25,
         .plateau_noise = 0.15, .plateau_min_fall = 0.2,
         .plateau_decayed_fraction = 0.05, .plateau_factor = 0.1,
@@ -57,6 +58,8 @@ static int signs_check_options(const lrs_signs_options *o)
     REQUIRE(o->oscillation_min_noise >= 0 && o->oscillation_rebound_noise >= 0,
             "oscillation_min_noise and oscillation_rebound_noise", ">= 0");
     REQUIRE(o->oscillation_recover > 0 && o->oscillation_recover < 1, "oscillation_recover", "in (0, 1)");
+    REQUIRE(o->oscillation_val_swing > 0 && o->oscillation_val_changes >= 1,
+            "oscillation_val_swing and oscillation_val_changes", "> 0 and >= 1");
     REQUIRE(o->plateau_threshold >= 0 && o->plateau_threshold < 1, "plateau_threshold", "in [0, 1)");
     REQUIRE(o->plateau_patience_fraction >= 0 && o->plateau_patience_fraction < 1,
             "plateau_patience_fraction", "in [0, 1)");

@@ -123,6 +123,13 @@ typedef struct lrs_signs_options {
                                   * its highest block since and below (1 - divergence_return_fall)
                                   * x the untrained loss, LR high (the run survived the climb:
                                   * it swings): 0.9 */
+    double oscillation_val_swing; /* or the val loss, after its first 3 evaluations (the
+                                  * fall), rises and falls between evaluations by at least
+                                  * this much on average each way (mean up and mean down
+                                  * of log(val loss), counting 0 for a move the other way),
+                                  * LR high: the weights bounce, whatever the smoothed
+                                  * training loss shows (a healthy run's <= 0.07)... 0.1 */
+    int oscillation_val_changes; /* ...over at least this many changes: 6 */
     double oscillation_factor;   /* suggested LR factor: 0.5 */
 
     double plateau_threshold;    /* improvement = block median < best x (1 - threshold): 0.01 */

@@ -8,6 +8,7 @@
 
 #define SIGNS_MAX_WINDOW 512
 #define SIGNS_MIN_THINNED_WINDOW 6 /* the smallest block of a thinned series (a median of 6) */
+#define SIGNS_VAL_FALL 3 /* evaluations of the first fall, not counted as swings */
 #define SIGNS_MIN_THINNED_POINTS 20 /* fewer points show no trend: only what is unambiguous */
 #define SIGNS_QUEUE 64
 #define SIGNS_RECOVERED 8 /* recovered divergence episodes remembered for hindsight */
@@ -119,6 +120,11 @@ typedef struct val_state {
     double overfit_peak;
     int64_t overfit_peak_step;
     int nan_open;
+    int evaluations;         /* finite points so far */
+    double swing_up, swing_down; /* sums of the rises and falls of log(val loss) between */
+    int swings, rises;       /* evaluations after the first SIGNS_VAL_FALL, at a high LR; counts */
+    int64_t swing_from;      /* the step the first counted change ended at */
+    int swing_raised;
 } val_state;
 
 typedef struct grad_state {

@@ -35,6 +35,36 @@ static double rise_needed(const val_state *v, const lrs_signs_options *o)
     return isnan(v->change) ? o->overfit_rise : fmax(o->overfit_rise, o->overfit_noise * v->change);
 }
 
+/* A too-high LR shows in the val loss before the training loss: evaluated at one point of
+ * a bouncing trajectory, it jumps up and down between evaluations (20-50% on the real-run
+ * corpus) while the training loss, a mean over the moving weights, falls smoothly. A
+ * healthy val loss moves one way: down, or slowly up when it overfits. Counts the changes
+ * after the first fall made at an LR >= oscillation_lr_fraction x its peak so far. */
+static void judge_val_swings(lrs_monitor *m, int64_t step, double x)
+{
+    val_state *v = &m->val;
+    const lrs_signs_options *o = &m->opt;
+    if (++v->evaluations <= SIGNS_VAL_FALL || !(v->last > 0) || !(x > 0) || v->swing_raised) return;
+    if (m->lr.now < o->oscillation_lr_fraction * m->lr.peak) return; /* NaN (no LR) counts */
+    double change = log(x / v->last);
+    if (v->swings++ == 0) v->swing_from = step;
+    if (change > 0) v->swing_up += change, v->rises++;
+    else v->swing_down -= change;
+    double up = v->swing_up / v->swings, down = v->swing_down / v->swings;
+    if (v->swings < o->oscillation_val_changes || fmin(up, down) < o->oscillation_val_swing) return;
+    int falls = v->swings - v->rises;
+    if (m->block.oscillating || m->loss.diverging) return; /* already said */
+    v->swing_raised = 1;
+    char lr[48];
+    signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_VAL_LOSS, v->swing_from, step,
+                LRS_ACTION_REDUCE_LR, o->oscillation_factor,
+                "validation loss rose %d times by %.0f%% and fell %d times by %.0f%% (means) over"
+                " %d evaluations since step %lld (%.4g now)%s: the weights bounce, the LR is too high to settle",
+                v->rises, 100 * (exp(v->swing_up / v->rises) - 1), falls,
+                100 * (1 - exp(-v->swing_down / falls)), v->swings, (long long)v->swing_from, x,
+                signs_lr_clause(lr, m->lr.now));
+}
+
 void val_feed(lrs_monitor *m, int64_t step, double x)
 {
     val_state *v = &m->val;
@@ -47,6 +77,7 @@ void val_feed(lrs_monitor *m, int64_t step, double x)
     /* An evaluation's own noise (a small held-out set, a high LR: the val loss moves 25%
      * between epochs) is no overfit: the rise must exceed it too. Its size: the mean
      * relative rise between evaluations (noise rises half the time; a steady fall never). */
+    judge_val_swings(m, step, x);
     if (v->last > 0) {
         double change = fmax(0, x - v->last) / v->last;
         v->change = isnan(v->change) ? change : v->change + 0.25 * (change - v->change);

@@ -134,6 +134,35 @@ static void check_every_run_of_a_logdir(void **state)
     assert_non_null(strstr(out, "/rangetest: no loss series"));
 }
 
+/* Keras's TensorBoard callback: <dir>/train and <dir>/validation, both tagged epoch_loss,
+ * one point per epoch. The validation loss rises while the model overfits; judged alone it
+ * would be a diverging training loss (critical), paired it is the run's val loss. */
+static void check_pairs_keras_train_and_validation_runs(void **state)
+{
+    (void)state;
+    if (!bin()) skip();
+    char dir[512];
+    lrs_writer *train, *val;
+    snprintf(dir, sizeof dir, "%s/keras/train", root);
+    assert_int_equal(lrs_writer_open(&train, dir, NULL), LRS_OK);
+    snprintf(dir, sizeof dir, "%s/keras/validation", root);
+    assert_int_equal(lrs_writer_open(&val, dir, NULL), LRS_OK);
+    for (int e = 0; e < 50; e++) {
+        double wobble = 1 + 0.01 * sin(3.7 * e);
+        assert_int_equal(lrs_writer_add_scalar(train, "epoch_loss", e, (0.05 + 0.9 * exp(-e / 6.0)) * wobble), LRS_OK);
+        double v = 0.35 + 0.7 * exp(-e / 5.0) + 0.012 * fmax(0, e - 12);
+        assert_int_equal(lrs_writer_add_scalar(val, "epoch_loss", e, v * wobble), LRS_OK);
+    }
+    assert_int_equal(lrs_writer_close(train), LRS_OK);
+    assert_int_equal(lrs_writer_close(val), LRS_OK);
+    snprintf(dir, sizeof dir, "%s/keras", root);
+    assert_int_equal(lrscope(out, sizeof out, "check --json %s", dir), 1);
+    assert_non_null(strstr(out, "/keras/train\", \"verdict\": \"warning\", \"loss_tag\": \"epoch_loss\""));
+    assert_non_null(strstr(out, "{\"kind\": \"overfit\", \"tag\": \"validation/epoch_loss\", \"severity\": \"warning\""));
+    assert_null(strstr(out, "/keras/validation\""));
+    assert_null(strstr(out, "critical"));
+}
+
 static void check_cannot_read(void **state)
 {
     (void)state;
@@ -302,6 +331,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(check_json_shape_and_exit_codes),
         cmocka_unit_test(check_every_run_of_a_logdir),
+        cmocka_unit_test(check_pairs_keras_train_and_validation_runs),
         cmocka_unit_test(check_cannot_read),
         cmocka_unit_test(check_thresholds_are_options),
         cmocka_unit_test(check_compares_the_runs_of_a_sweep),

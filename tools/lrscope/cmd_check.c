@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "report.h"
+#include "run_pair.h"
 #include "sweep_summary.h"
 
 #define CHECK_MAX_SIGNS 64
@@ -25,7 +26,9 @@ static const char usage[] =
     "usage: lrscope check LOGDIR... [--tag GLOB] [--json | --format human|json|markdown]\n"
     "                     [--fail-on warning|critical] [--total-steps N] [--set NAME=VALUE]...\n"
     "                     [--alone]\n"
-    "  LOGDIR         an event file, a run folder or a logdir tree: every run is checked\n"
+    "  LOGDIR         an event file, a run folder or a logdir tree: every run is checked;\n"
+    "                 a validation run beside its training run (Keras's train/ and\n"
+    "                 validation/, add_scalars' loss_train/ and loss_val/) is its val loss\n"
     "  --tag          the loss is the first scalar tag matching this pattern (default: by\n"
     "                 name: loss, train/loss, Loss/train, train_loss, ...; never find/*)\n"
     "  --json         {\"runs\": [{\"run\", \"verdict\", \"loss_tag\", \"signs\": [...]}]}\n"
@@ -208,7 +211,8 @@ static int check_run(check_state *st, const check_args *a, const lrs_reader *r, 
     }
     lrs_sign signs[CHECK_MAX_SIGNS];
     checked_run c = {.swept = -1};
-    c.worst = run_verdict(st->monitor, run, a->tag_glob, a->opt.total_steps, &c.rs, signs, CHECK_MAX_SIGNS, &c.n);
+    c.worst = run_verdict(st->monitor, run, run_pair_val(r, run), a->tag_glob, a->opt.total_steps, &c.rs, signs,
+                          CHECK_MAX_SIGNS, &c.n);
     c.name = strdup(name);
     c.signs = malloc((size_t)(c.n + 1) * sizeof *c.signs);
     if (!c.name || !c.signs) {
@@ -266,6 +270,7 @@ static int check_path(check_state *st, const check_args *a, const char *path)
     for (size_t i = 0; i < lrs_reader_run_count(r) && !rc; i++) {
         const lrs_run *run = lrs_reader_run(r, i);
         const char *rn = lrs_run_name(run);
+        if (run_pair_is_val(r, run)) continue; /* judged as its training run's val loss */
         if (!strcmp(rn, ".")) snprintf(name, sizeof name, "%s", path);
         else snprintf(name, sizeof name, "%s/%s", path, rn);
         rc = check_run(st, a, r, run, name);

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "report.h"
+#include "run_pair.h"
 #include "sign_print.h"
 
 extern char **environ;
@@ -115,6 +116,7 @@ static int report_path(FILE *body, report_state *s, lrs_monitor *m, const report
     for (size_t i = 0; i < lrs_reader_run_count(r) && !rc; i++) {
         const lrs_run *run = lrs_reader_run(r, i);
         const char *rn = lrs_run_name(run);
+        if (run_pair_is_val(r, run)) continue; /* shown as its training run's val loss */
         if (!strcmp(rn, ".")) snprintf(name, sizeof name, "%s", path);
         else snprintf(name, sizeof name, "%s/%s", path, rn);
         if (is_range_test(run)) {
@@ -125,7 +127,7 @@ static int report_path(FILE *body, report_state *s, lrs_monitor *m, const report
             run_series_pick(run, a->opt.tag_glob, &rs);
             if (!rs.role[LRS_ROLE_LOSS]) continue;
         }
-        int worst = report_run(body, m, run, name, &a->opt);
+        int worst = report_run(body, m, run, run_pair_val(r, run), name, &a->opt);
         if (worst == REPORT_FAILED) return CLI_FAILED;
         if (worst > s->worst) s->worst = worst;
         summary_row(s, name, "training", worst == REPORT_NO_LOSS ? "none" : verdict_name(worst));

@@ -14,12 +14,13 @@
 
 /* ---- verdicts (report_verdict.c), the same as lrscope check's */
 
-/* Picks the run's series (loss_glob as check's --tag, may be NULL), resets m and feeds
- * them, and takes up to max signs into signs[] (*n of them). total_steps is the run's
- * length for the detectors; <= 0: the loss series' last step. Returns the worst
+/* Picks the run's series (loss_glob as check's --tag, may be NULL), and its val loss from
+ * val_run (its validation sibling, run_pair.h; may be NULL) when it has none, resets m
+ * and feeds them, and takes up to max signs into signs[] (*n of them). total_steps is the
+ * run's length for the detectors; <= 0: the loss series' last step. Returns the worst
  * severity, -1 when none (or when there is no loss: rs->role[LRS_ROLE_LOSS] is NULL). */
-int run_verdict(lrs_monitor *m, const lrs_run *run, const char *loss_glob, int64_t total_steps,
-                run_series *rs, lrs_sign *signs, int max, int *n);
+int run_verdict(lrs_monitor *m, const lrs_run *run, const lrs_run *val_run, const char *loss_glob,
+                int64_t total_steps, run_series *rs, lrs_sign *signs, int max, int *n);
 
 /* "ok", "warning", "critical" for a worst severity (-1: ok). */
 const char *verdict_name(int worst);
@@ -60,7 +61,8 @@ int is_range_test(const lrs_run *run);
  * (every sign shaded over its steps). Returns the worst severity as run_verdict, or
  * REPORT_NO_LOSS, or REPORT_FAILED (after printing why). */
 enum { REPORT_FAILED = -2, REPORT_NO_LOSS = -3 };
-int report_run(FILE *f, lrs_monitor *m, const lrs_run *run, const char *name, const report_options *o);
+int report_run(FILE *f, lrs_monitor *m, const lrs_run *run, const lrs_run *val_run, const char *name,
+               const report_options *o);
 
 /* <section> of a range test: loss against LR (log axis) with each suggestion marked. */
 int report_range_test(FILE *f, const lrs_run *run, const char *name);

@@ -133,11 +133,12 @@ static void write_heading(FILE *f, const char *name, const char *verdict)
     fprintf(f, " <span class=\"badge %s verdict\">%s</span></h2>\n", verdict, verdict);
 }
 
-int report_run(FILE *f, lrs_monitor *m, const lrs_run *run, const char *name, const report_options *o)
+int report_run(FILE *f, lrs_monitor *m, const lrs_run *run, const lrs_run *val_run, const char *name,
+               const report_options *o)
 {
     run_series rs;
     lrs_sign signs[REPORT_MAX_SIGNS];
-    int n, worst = run_verdict(m, run, o->tag_glob, 0, &rs, signs, REPORT_MAX_SIGNS, &n);
+    int n, worst = run_verdict(m, run, val_run, o->tag_glob, 0, &rs, signs, REPORT_MAX_SIGNS, &n);
     const lrs_series *loss = rs.role[LRS_ROLE_LOSS];
     if (!loss) {
         write_heading(f, name, "none");

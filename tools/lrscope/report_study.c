@@ -123,7 +123,7 @@ static int best_trial_runs(FILE *f, lrs_monitor *m, const char *dir, const lrs_t
         const lrs_run *run = lrs_reader_run(r, i);
         const char *rn = lrs_run_name(run);
         snprintf(name, sizeof name, "%s%s%s", path, strcmp(rn, ".") ? "/" : "", strcmp(rn, ".") ? rn : "");
-        rc = report_run(f, m, run, name, o) == REPORT_FAILED ? CLI_FAILED : 0;
+        rc = report_run(f, m, run, NULL, name, o) == REPORT_FAILED ? CLI_FAILED : 0;
     }
     lrs_reader_close(r);
     return rc;

@@ -1,14 +1,33 @@
 /* The verdict of one run, shared by lrscope check and lrscope report so that both say
  * the same thing about the same run. */
+#include <stdio.h>
+#include <string.h>
+
 #include "report.h"
 
-int run_verdict(lrs_monitor *m, const lrs_run *run, const char *loss_glob, int64_t total_steps, run_series *rs,
-                lrs_sign *signs, int max, int *n)
+/* The val loss from the validation sibling run (run_pair.h) when the run has none of its
+ * own: its loss (Keras: epoch_loss) or val loss series; its tag named after the sibling,
+ * "validation/epoch_loss", into tag. */
+static void take_sibling_val(const lrs_run *val_run, run_series *rs, char *tag, size_t size)
+{
+    run_series vs;
+    run_series_pick(val_run, NULL, &vs);
+    const lrs_series *val = vs.role[LRS_ROLE_VAL_LOSS] ? vs.role[LRS_ROLE_VAL_LOSS] : vs.role[LRS_ROLE_LOSS];
+    if (!val) return;
+    const char *name = lrs_run_name(val_run), *slash = strrchr(name, '/');
+    rs->role[LRS_ROLE_VAL_LOSS] = val;
+    snprintf(tag, size, "%s/%s", slash ? slash + 1 : name, lrs_series_tag(val));
+}
+
+int run_verdict(lrs_monitor *m, const lrs_run *run, const lrs_run *val_run, const char *loss_glob,
+                int64_t total_steps, run_series *rs, lrs_sign *signs, int max, int *n)
 {
     int worst = -1;
     *n = 0;
     run_series_pick(run, loss_glob, rs);
     if (!rs->role[LRS_ROLE_LOSS]) return -1;
+    char val_tag[128] = "";
+    if (val_run && !rs->role[LRS_ROLE_VAL_LOSS]) take_sibling_val(val_run, rs, val_tag, sizeof val_tag);
     lrs_monitor_reset(m);
     /* After the fact the run's length is known: its last logged loss step, unless the
      * caller gave one (--total-steps). */
@@ -20,6 +39,7 @@ int run_verdict(lrs_monitor *m, const lrs_run *run, const char *loss_glob, int64
     lrs_monitor_set_hindsight(m, 1); /* the whole series is known: transients are seen as such */
     for (int r = 0; r < LRS_ROLE_COUNT; r++)
         if (rs->role[r]) lrs_monitor_set_tag(m, (lrs_role)r, lrs_series_tag(rs->role[r]));
+    if (val_tag[0]) lrs_monitor_set_tag(m, LRS_ROLE_VAL_LOSS, val_tag);
     size_t from[LRS_ROLE_COUNT] = {0};
     run_series_feed(m, rs, from);
     lrs_monitor_finish(m);

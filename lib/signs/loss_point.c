@@ -96,14 +96,15 @@ static int never_learned(const lrs_monitor *m)
  * logged) keeps a per-step log's noise in fewer points: its faster EMAs follow that noise,
  * and a lucky low or a noisy point would pass the ratios alone; a climb must then also be
  * divergence_spread mean deviations above base. */
-static int stands_out(const lrs_monitor *m, double level, double base)
+static int stands_out(const lrs_monitor *m, double level, double base, double spread)
 {
-    return !m->thinned || level - base >= m->opt.divergence_spread * m->loss.spread;
+    return !m->thinned || level - base >= m->opt.divergence_spread * spread;
 }
 
-/* smooth_before: the fast EMA before x; both EMAs already include x. */
+/* smooth_before, trend_before, spread_before: before x (the noise a jump must stand out of
+ * is the one before it); the state's EMAs already include x. */
 static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smooth_before,
-                             double trend_before, double jump_floor)
+                             double trend_before, double spread_before, double jump_floor)
 {
     loss_point_state *s = &m->loss;
     const lrs_signs_options *o = &m->opt;
@@ -115,12 +116,12 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
     s->last_jump = jump_floor > 0 && x >= o->divergence_jump * jump_floor;
     s->jump_run = s->last_jump ? s->jump_run + 1 : 0;
     if (s->blown_step < 0 && s->first_value > 0 && x >= o->divergence_ratio * s->first_value &&
-        stands_out(m, x, s->first_value))
+        stands_out(m, x, s->first_value, spread_before))
         s->blown_step = step;
     int returned = returned_to_start(s, o);
 
     if (!(floor > 0)) { /* ratios assume a positive loss */
-        s->high_run = s->climb_run = s->trend_run = 0;
+        s->high_run = s->climb_run = s->trend_run = s->out_run = 0;
         return;
     }
     if (s->diverging) {
@@ -135,7 +136,9 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
         }
         return;
     }
-    int out = stands_out(m, s->smooth, floor);
+    /* thinned: for divergence_confirm points in a row (one noisy point is no climb) */
+    s->out_run = stands_out(m, s->smooth, floor, spread_before) ? s->out_run + 1 : 0;
+    int out = s->out_run >= (m->thinned ? o->divergence_confirm : 1);
     if (s->high_run >= o->divergence_confirm && out)
         raise_divergence(m, s->near_min_step, step, x, "keeps climbing");
     else if ((s->climb_run >= o->divergence_climb || s->trend_run >= o->divergence_climb) &&
@@ -237,7 +240,7 @@ void loss_point_feed(lrs_monitor *m, int64_t step, double x)
     if (s->smooth <= 1.1 * s->trend_min) s->near_min_step = step;
 
     judge_spike(m, step, x, smooth_before, spread_before);
-    judge_divergence(m, step, x, smooth_before, trend_before, jump_floor);
+    judge_divergence(m, step, x, smooth_before, trend_before, spread_before, jump_floor);
     loss_block_feed(m, step, x);
 }
 

@@ -36,6 +36,7 @@ typedef struct loss_point_state {
     int64_t trend_min_step;  /* where trend_min was reached */
     int return_run;          /* consecutive points with smooth back near first_value */
     int high_run;            /* consecutive points with loss and smooth >= ratio x trend_min */
+    int out_run;             /* consecutive points whose smooth stands out of the noise (stands_out) */
     int climb_run;           /* consecutive points where smooth rose */
     int trend_run;           /* consecutive points where trend rose */
     int jump_run;            /* consecutive points >= divergence_jump x smooth_min */

@@ -886,6 +886,25 @@ static void a_noisy_thinned_log_needs_a_climb_above_its_noise(void **state)
     assert_int_equal(critical[1], 0);
 }
 
+/* SGD at LR 1 logged every 10th step: the second point is 150x the first, then the loss
+ * sits at chance. The jump must stand out of the noise before it, not of a spread that
+ * already holds it. */
+static void a_thinned_log_that_blew_up_and_stayed_at_chance_diverged(void **state)
+{
+    (void)state;
+    double loss[90];
+    static const double start[] = {2.21, 342, 4.37, 3.0, 2.94, 2.45};
+    for (int t = 0; t < 90; t++) loss[t] = t < 6 ? start[t] : 2.31 + 0.02 * sin(2.1 * t);
+    points_known = 90;
+    run(loss, NULL, 90, 10, NULL, &signs);
+    points_known = 0;
+    const lrs_sign *d = find(&signs, LRS_SIGN_DIVERGENCE);
+    assert_non_null(d);
+    assert_int_equal(d->severity, LRS_SEVERITY_CRITICAL);
+    assert_non_null(strstr(d->message, "stays at its untrained level after a jump"));
+    assert_true(d->end_step <= 90);
+}
+
 /* A series as long as resolution_points or longer is judged as if no count were known. */
 static void thinning_leaves_a_per_step_log_alone(void **state)
 {
@@ -1204,6 +1223,7 @@ int main(void)
         cmocka_unit_test(noise_growing_with_learning_is_not_a_swing),
         cmocka_unit_test(an_epoch_level_log_is_judged_on_its_own_time_scale),
         cmocka_unit_test(thinning_leaves_a_per_step_log_alone),
+        cmocka_unit_test(a_thinned_log_that_blew_up_and_stayed_at_chance_diverged),
         cmocka_unit_test(a_noisy_thinned_log_needs_a_climb_above_its_noise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -137,30 +137,64 @@ static void check_every_run_of_a_logdir(void **state)
 /* Keras's TensorBoard callback: <dir>/train and <dir>/validation, both tagged epoch_loss,
  * one point per epoch. The validation loss rises while the model overfits; judged alone it
  * would be a diverging training loss (critical), paired it is the run's val loss. */
-static void check_pairs_keras_train_and_validation_runs(void **state)
+/* Writes <root>/<dir>/train and .../validation as Keras does: epoch_loss, 50 epochs; the
+ * training loss falls, then from epoch 12 climbs back (climbs) or keeps falling while the
+ * validation loss rises (overfits). */
+static void write_keras_run(const char *name, int climbs)
 {
-    (void)state;
-    if (!bin()) skip();
     char dir[512];
     lrs_writer *train, *val;
-    snprintf(dir, sizeof dir, "%s/keras/train", root);
+    snprintf(dir, sizeof dir, "%s/%s/train", root, name);
     assert_int_equal(lrs_writer_open(&train, dir, NULL), LRS_OK);
-    snprintf(dir, sizeof dir, "%s/keras/validation", root);
+    snprintf(dir, sizeof dir, "%s/%s/validation", root, name);
     assert_int_equal(lrs_writer_open(&val, dir, NULL), LRS_OK);
     for (int e = 0; e < 50; e++) {
         double wobble = 1 + 0.01 * sin(3.7 * e);
-        assert_int_equal(lrs_writer_add_scalar(train, "epoch_loss", e, (0.05 + 0.9 * exp(-e / 6.0)) * wobble), LRS_OK);
+        double t = 0.05 + 0.9 * exp(-(climbs ? fmin(e, 12) : e) / 6.0) + (climbs ? 0.12 * fmax(0, e - 12) : 0);
+        assert_int_equal(lrs_writer_add_scalar(train, "epoch_loss", e, fmin(t, 0.95) * wobble), LRS_OK);
         double v = 0.35 + 0.7 * exp(-e / 5.0) + 0.012 * fmax(0, e - 12);
         assert_int_equal(lrs_writer_add_scalar(val, "epoch_loss", e, v * wobble), LRS_OK);
     }
     assert_int_equal(lrs_writer_close(train), LRS_OK);
     assert_int_equal(lrs_writer_close(val), LRS_OK);
+}
+
+static void check_pairs_keras_train_and_validation_runs(void **state)
+{
+    (void)state;
+    if (!bin()) skip();
+    char dir[512];
+    write_keras_run("keras", 0);
     snprintf(dir, sizeof dir, "%s/keras", root);
     assert_int_equal(lrscope(out, sizeof out, "check --json %s", dir), 1);
     assert_non_null(strstr(out, "/keras/train\", \"verdict\": \"warning\", \"loss_tag\": \"epoch_loss\""));
     assert_non_null(strstr(out, "{\"kind\": \"overfit\", \"tag\": \"validation/epoch_loss\", \"severity\": \"warning\""));
     assert_null(strstr(out, "/keras/validation\""));
     assert_null(strstr(out, "critical"));
+}
+
+/* The divergence watch raises on <root>/keras-climbs/train: 0 when none, else its end step
+ * (its start step into *start). */
+static long long watched_divergence(const char *flags, long long *start)
+{
+    lrscope(out, sizeof out, "watch --once --json %s %s/keras-climbs/train", flags, root);
+    const char *d = strstr(out, "\"kind\": \"divergence\", \"tag\": \"epoch_loss\", \"severity\": \"critical\"");
+    long long end = 0;
+    if (d) assert_int_equal(sscanf(strstr(d, "\"start_step\": "), "\"start_step\": %lld, \"end_step\": %lld", start, &end), 2);
+    return end;
+}
+
+/* Live, a per-epoch loss is judged per epoch once --total-steps says how many there will
+ * be: the climb back from epoch 12 is critical by epoch 20; with per-step windows, at 43. */
+static void watch_judges_a_per_epoch_loss_on_its_time_scale(void **state)
+{
+    (void)state;
+    if (!bin()) skip();
+    write_keras_run("keras-climbs", 1);
+    long long start = -1, per_step = watched_divergence("", &start);
+    long long per_epoch = watched_divergence("--total-steps 49", &start);
+    assert_true(start >= 11 && start <= 13 && per_epoch >= 13 && per_epoch <= 20);
+    assert_true(per_step == 0 || per_step > per_epoch);
 }
 
 static void check_cannot_read(void **state)
@@ -332,6 +366,7 @@ int main(void)
         cmocka_unit_test(check_json_shape_and_exit_codes),
         cmocka_unit_test(check_every_run_of_a_logdir),
         cmocka_unit_test(check_pairs_keras_train_and_validation_runs),
+        cmocka_unit_test(watch_judges_a_per_epoch_loss_on_its_time_scale),
         cmocka_unit_test(check_cannot_read),
         cmocka_unit_test(check_thresholds_are_options),
         cmocka_unit_test(check_compares_the_runs_of_a_sweep),

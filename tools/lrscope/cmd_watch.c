@@ -26,6 +26,7 @@ typedef struct watched_run {
     lrs_monitor *monitor;
     const char *tag[LRS_ROLE_COUNT]; /* tags fed so far (owned copies), NULL when none */
     size_t from[LRS_ROLE_COUNT];
+    int points_known;        /* the loss series' expected length was given to the monitor */
 } watched_run;
 
 static const char usage[] =
@@ -37,7 +38,8 @@ static const char usage[] =
     "                 _ACTION, _FACTOR\n"
     "  --json         one JSON object per sign and line (check's sign shape plus \"run\")\n"
     "  --once         poll once and exit;  --timeout  stop after SECS\n"
-    "  --tag, --total-steps, --set, --options  as for lrscope check\n"
+    "  --tag, --total-steps, --set, --options  as for lrscope check; with --total-steps\n"
+    "                 a loss logged every k-th step is judged on its own time scale\n"
     "stops on SIGINT/SIGTERM; exit: the worst sign raised (0 none, 1 warning, 2 critical),\n"
     "3 when LOGDIR cannot be read\n";
 
@@ -181,6 +183,19 @@ static void follow_tags(watched_run *w, const run_series *rs)
     }
 }
 
+/* Live, a loss logged every k-th step is judged on its own time scale (as check does, by
+ * lrs_monitor_set_points) once its length can be told: --total-steps over the step gap
+ * between its first two points. Without --total-steps it stays unknown. */
+static void expect_points(watched_run *w, const run_series *rs, int64_t total_steps)
+{
+    const lrs_series *loss = rs->role[LRS_ROLE_LOSS];
+    if (w->points_known || total_steps <= 0 || !loss || lrs_series_len(loss) < 2) return;
+    const lrs_scalar *p = lrs_series_scalars(loss);
+    int64_t gap = p[1].step - p[0].step;
+    if (gap > 0) lrs_monitor_set_points(w->monitor, (total_steps - p[0].step) / gap + 1);
+    w->points_known = 1;
+}
+
 /* Feeds what each run gained since the last poll and reports new signs; returns the worst. */
 static int watch_poll(const watch_args *a, lrs_reader *r, watched_run **runs, size_t *n_runs,
                       const lrs_signs_options *opt)
@@ -196,6 +211,7 @@ static int watch_poll(const watch_args *a, lrs_reader *r, watched_run **runs, si
         run_series rs;
         run_series_pick(run, a->tag_glob, &rs);
         follow_tags(w, &rs);
+        expect_points(w, &rs, opt->total_steps);
         run_series_feed(w->monitor, &rs, w->from);
         lrs_sign s;
         while (lrs_monitor_next_sign(w->monitor, &s)) {

@@ -17,7 +17,7 @@ void loss_block_reset(loss_block_state *b)
     memset(b, 0, sizeof *b);
     b->block_lr = b->first_median = b->prev_median = b->level_pair = b->diverge_peak = NAN;
     b->best = b->best_before_prev = INFINITY;
-    b->pair_prev = NAN;
+    b->pair_prev = b->pair_prev_lr = b->best_pair_lr = b->block_lr_min = b->prev_block_lr_min = NAN;
     b->rebound_from = -1;
 }
 
@@ -79,11 +79,15 @@ static int is_swinging(const lrs_monitor *m, double noise, double *earlier)
 
 /* The 2-block level climbed back well above the best earlier one: by oscillation_rebound,
  * and by more than a block median's chance scatter (its standard error is about
- * 1.3 x noise / sqrt(window) for a pair of blocks; the best pair is the luckiest of many). */
+ * 1.3 x noise / sqrt(window) for a pair of blocks; the best pair is the luckiest of many).
+ * Not when the LR is now 1.25x the lowest it was during that best's blocks: a schedule
+ * raised it (a warm restart, a cyclic LR's rise), and the loss climbing back with it is
+ * the recipe. */
 static int rebounded(const lrs_monitor *m)
 {
     const loss_block_state *b = &m->block;
     if (!isfinite(b->best_before_prev)) return 0;
+    if (m->lr.now > 1.25 * b->best_pair_lr) return 0; /* false when either is NaN */
     double noise = earlier_noise(b);
     double scatter = isnan(noise) ? 0 : m->opt.oscillation_rebound_noise * noise / sqrt(m->opt.window);
     return b->level_pair >= fmax(m->opt.oscillation_rebound, 1 + scatter) * b->best_before_prev;
@@ -419,8 +423,11 @@ static void end_block(lrs_monitor *m, int64_t step)
                                               : log(noise);
         b->noise_blocks++;
     }
+    if (b->pair_prev < b->best_before_prev) b->best_pair_lr = b->pair_prev_lr;
     b->best_before_prev = fmin(b->best_before_prev, b->pair_prev); /* fmin skips the first NaN */
     b->pair_prev = b->level_pair;
+    b->pair_prev_lr = fmin(b->prev_block_lr_min, b->block_lr_min); /* fmin skips a NaN */
+    b->prev_block_lr_min = b->block_lr_min;
     b->prev_median = level;
     b->fill = 0;
     m->lr.at_block_end = m->lr.now;
@@ -431,8 +438,9 @@ void loss_block_feed(lrs_monitor *m, int64_t step, double x)
     loss_block_state *b = &m->block;
     if (b->fill == 0) {
         b->block_start = step;
-        b->block_lr = m->lr.now;
+        b->block_lr = b->block_lr_min = m->lr.now;
     }
+    b->block_lr_min = fmin(b->block_lr_min, m->lr.now);
     if (b->start_n < m->opt.start_points) b->start_sum += x, b->start_n++;
     b->value[b->fill] = x;
     b->fill++;

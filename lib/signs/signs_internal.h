@@ -78,6 +78,10 @@ typedef struct loss_block_state {
                               * block (pairs, not single blocks: the lowest of many single
                               * blocks is a lucky one, far below the run's real level) */
     double pair_prev;        /* the previous block's level_pair */
+    double block_lr_min;     /* the lowest LR during the current block, the previous one, */
+    double prev_block_lr_min; /* during pair_prev's two blocks, and during the two blocks */
+    double pair_prev_lr;     /* of best_before_prev (NaN when the LR is not fed) */
+    double best_pair_lr;
     double diverge_peak;     /* highest block level since a divergence episode opened, NaN if none */
     int recovered_raised;    /* oscillation raised for this divergence episode */
     double level_sum;        /* sum of the block levels (the first included) and their count */
@@ -115,6 +119,7 @@ typedef struct val_state {
     int above_run;           /* consecutive points >= best x (1 + the rise needed) */
     int below_run;           /* consecutive points under it */
     double last;             /* the previous finite point, NaN before one */
+    double last_lr;          /* the LR at it (NaN when not fed) */
     double change;           /* EMA (weight 1/4) of max(0, x - last) / last: half an evaluation's noise */
     int overfit_open;
     uint64_t overfit_sign;   /* the open episode's sign number and its highest point */

@@ -9,7 +9,7 @@
 
 void val_reset(val_state *v)
 {
-    *v = (val_state){.best = INFINITY, .train_at_best = NAN, .last = NAN, .change = NAN};
+    *v = (val_state){.best = INFINITY, .train_at_best = NAN, .last = NAN, .last_lr = NAN, .change = NAN};
 }
 
 /* Hindsight: the val loss came back after an overfit episode, so the rise was an
@@ -46,6 +46,7 @@ static void judge_val_swings(lrs_monitor *m, int64_t step, double x)
     const lrs_signs_options *o = &m->opt;
     if (++v->evaluations <= SIGNS_VAL_FALL || !(v->last > 0) || !(x > 0) || v->swing_raised) return;
     if (m->lr.now < o->oscillation_lr_fraction * m->lr.peak) return; /* NaN (no LR) counts */
+    if (m->lr.now > 1.01 * v->last_lr) return; /* the schedule raised it: a rise is its doing */
     double change = log(x / v->last);
     if (v->swings++ == 0) v->swing_from = step;
     if (change > 0) v->swing_up += change, v->rises++;
@@ -78,6 +79,7 @@ void val_feed(lrs_monitor *m, int64_t step, double x)
      * between epochs) is no overfit: the rise must exceed it too. Its size: the mean
      * relative rise between evaluations (noise rises half the time; a steady fall never). */
     judge_val_swings(m, step, x);
+    v->last_lr = m->lr.now;
     if (v->last > 0) {
         double change = fmax(0, x - v->last) / v->last;
         v->change = isnan(v->change) ? change : v->change + 0.25 * (change - v->change);

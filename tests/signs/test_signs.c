@@ -322,6 +322,24 @@ static void hindsight_weighs_an_oscillation_against_the_whole_run(void **state)
 }
 
 /* A climb back, a dip just under the rebound threshold, the same climb again: one sign. */
+/* A warm restart (CosineAnnealingWarmRestarts, a cyclic LR's rise) raises the LR, and the
+ * loss climbs back with it: the recipe, not a too-high LR. The same climb at the same LR
+ * is one. */
+static void a_climb_back_after_a_warm_restart_is_the_schedule(void **state)
+{
+    (void)state;
+    static const double level[] = {1.0, 0.8, 0.7, 0.6, 0.55, 0.5, 0.5, 0.62, 0.62, 0.55, 0.5, 0.47};
+    double noise[12];
+    for (int k = 0; k < 12; k++) noise[k] = 0.08;
+    int n = blocks_series(level, 12, noise, series.loss, series.lr);
+    for (int restart = 0; restart < 2; restart++) {
+        for (int t = 0; t < n; t++) /* cosine over 350 steps from 0.1, restarted at 350 */
+            series.lr[t] = restart ? 0.05 * (1 + cos(M_PI * (t % 350) / 350.0)) : 0.1;
+        run(series.loss, series.lr, n, 1, NULL, &signs);
+        assert_int_equal(count(&signs, LRS_SIGN_OSCILLATION), restart ? 0 : 1);
+    }
+}
+
 static void one_climb_back_one_sign(void **state)
 {
     (void)state;
@@ -661,6 +679,8 @@ static void grad_norm_explosions(void **state)
 
 /* Epochs of `per_epoch` steps of a training loss 0.2 + 2 exp(-t / tau), each followed by
  * its val loss val[epoch] (shapes: val holds epochs); every sign into signs. */
+static const double *epoch_lr; /* run_epochs: the LR of each epoch, fed if set */
+
 static void run_epochs(const double *val, int epochs, int per_epoch, double tau,
                        const lrs_signs_options *opt)
 {
@@ -669,8 +689,10 @@ static void run_epochs(const double *val, int epochs, int per_epoch, double tau,
     lrs_monitor_set_hindsight(m, hindsight);
     signs.n = 0;
     for (int epoch = 0; epoch < epochs; epoch++) {
-        for (int t = epoch * per_epoch; t < (epoch + 1) * per_epoch; t++)
+        for (int t = epoch * per_epoch; t < (epoch + 1) * per_epoch; t++) {
+            if (epoch_lr) lrs_monitor_feed(m, LRS_ROLE_LR, t, epoch_lr[epoch]);
             lrs_monitor_feed(m, LRS_ROLE_LOSS, t, 0.2 + 2 * exp(-t / tau));
+        }
         lrs_monitor_feed(m, LRS_ROLE_VAL_LOSS, (epoch + 1) * per_epoch - 1, val[epoch]);
         if (!hindsight) drain(m, &signs);
     }
@@ -704,6 +726,13 @@ static void a_bouncing_val_loss_is_oscillation(void **state)
     run_epochs(overfits, 14, 100, 250, NULL); /* 11% up each epoch, never down */
     assert_null(find(&signs, LRS_SIGN_OSCILLATION));
     assert_non_null(find(&signs, LRS_SIGN_OVERFIT));
+
+    /* warm restarts every 2 epochs: each rise comes with the schedule raising the LR */
+    static const double restarts[] = {0.1, 0.05, 0.1, 0.05, 0.1, 0.05, 0.1, 0.05, 0.1, 0.05, 0.1, 0.05, 0.1, 0.05};
+    epoch_lr = restarts;
+    run_epochs(bouncing, 14, 100, 250, NULL);
+    epoch_lr = NULL;
+    assert_null(find(&signs, LRS_SIGN_OSCILLATION));
 }
 
 static void overfit_when_val_rises_while_train_falls(void **state)
@@ -1203,6 +1232,7 @@ int main(void)
         cmocka_unit_test(a_full_queue_drops_info_signs_first),
         cmocka_unit_test(hindsight_weighs_an_oscillation_against_the_whole_run),
         cmocka_unit_test(one_climb_back_one_sign),
+        cmocka_unit_test(a_climb_back_after_a_warm_restart_is_the_schedule),
         cmocka_unit_test(a_lucky_best_does_not_make_a_steady_fall_a_plateau),
         cmocka_unit_test(healthy_runs_raise_no_warning),
         cmocka_unit_test(a_long_run_still_gaining_slowly_is_no_plateau),

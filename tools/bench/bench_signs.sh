@@ -5,6 +5,7 @@
 # AdamW; plus the logs PyTorch's SummaryWriter wrote (tests/data/fixtures/tensorboard).
 # The corpus was widened by design before the detectors were run on it:
 #   full grid   every configuration on the sample (20 epochs, 640 steps) and Fashion-MNIST
+#               (with, since session 5, warm restarts, warm-up + cosine and cyclic LRs)
 #               (2 epochs, 938 steps), seeds 1 and 2 (names ending -s2), with too-high LRs
 #               between "good" and "diverges" for every optimizer
 #   core grid   19 configurations in groups of other shapes, seed 1: a deeper model
@@ -79,6 +80,10 @@ full_grid() {
     r "sgd-0.1-step" good $sgd --lr 0.1 --schedule "step:size=$third,gamma=0.1"
     r "sgd-0.1-cosine" good $sgd --lr 0.1 --schedule cosine
     r "sgd-0.1-onecycle" good $sgd --lr 0.1 --schedule onecycle
+    r "sgd-0.1-restarts" good $sgd --lr 0.1 --schedule "restarts:T0=$((total / 4))"
+    r "sgd-0.1-warmcos" good $sgd --lr 0.1 --schedule \
+        "linear:start=0.01,steps=$((total / 10)) then@$((total / 10)) cosine:T=$((total - total / 10))"
+    r "sgd-0.1-cyclic" good $sgd --lr 0.1 --schedule "cyclic:min=0.01,up=$((total / 8))"
     for lr in 1e-3 3e-4 1e-4; do r "sgd-$lr" low $sgd --lr $lr; done
     r "sgd-3e-5-cosine" low $sgd --lr 3e-5 --schedule cosine
     r "sgd-0.1-exp" early-decay $sgd --lr 0.1 --schedule exp:gamma=0.95
@@ -87,6 +92,7 @@ full_grid() {
     r "adam-1e-3" good $adam --lr 1e-3
     r "adam-1e-3-cosine" good $adam --lr 1e-3 --schedule cosine
     r "adam-3e-3-onecycle" good $adam --lr 3e-3 --schedule onecycle
+    r "adam-3e-3-cyclic" good $adam --lr 3e-3 --schedule "cyclic:min=3e-4,up=$((total / 8))"
     for lr in 1e-5 3e-6; do r "adam-$lr" low $adam --lr $lr; done
     r "adam-3e-6-step" low $adam --lr 3e-6 --schedule "step:size=$third,gamma=0.5"
     r "adam-1e-3-exp" early-decay $adam --lr 1e-3 --schedule exp:gamma=0.95

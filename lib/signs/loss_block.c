@@ -156,6 +156,10 @@ static void judge_oscillation(lrs_monitor *m, int64_t step, double level, double
     const lrs_signs_options *o = &m->opt;
     double earlier = NAN;
     int swinging = is_swinging(m, noise, &earlier);
+    /* A thinned series' blocks are a few points: one block's noise is a rough estimate,
+     * 2.5x by chance now and then; two in a row are not chance. */
+    b->swing_blocks = swinging ? b->swing_blocks + 1 : 0;
+    if (m->thinned && b->swing_blocks < 2) swinging = 0;
     int not_falling = level >= b->prev_median * (1 - o->oscillation_min_drop);
     int climbed_back = rebounded(m);
     if (m->loss.diverging) {

@@ -43,14 +43,27 @@ static void raise_divergence(lrs_monitor *m, int64_t onset, int64_t step, double
                 why, x, (long long)step, compared, signs_lr_clause(lr, m->lr.now), restart);
 }
 
+/* Whether level stands out of the noise above base. A thinned series (every k-th step as
+ * logged) keeps a per-step log's noise in fewer points: its faster EMAs follow that noise,
+ * and a lucky low or a noisy point would pass the ratios alone; a climb must then also be
+ * divergence_spread mean deviations above base, a noise known from SIGNS_NOISE_POINTS
+ * points (a tenfold jump needs no noise to tell). */
+static int stands_out(const lrs_monitor *m, double level, double base, double spread)
+{
+    if (!m->thinned) return 1;
+    if (m->loss.finite <= SIGNS_NOISE_POINTS) return 0; /* the noise is not known yet */
+    return level - base >= m->opt.divergence_spread * spread;
+}
+
 /* The loss came back to where training started after clearly beating it, or stays there
  * after a point divergence_ratio x above it that raised no divergence (the weights were
  * blown; a run that collapses within its first points never lets the slow trend fall far;
  * Adam's first-steps transient falls clearly below it within ~15 points): the too-high LR
  * undid what was learned (for cross-entropy, a uniform prediction: chance level). Counts
  * the points that show it; the first point of the series is the untrained loss. */
-static int returned_to_start(loss_point_state *s, const lrs_signs_options *o)
+static int returned_to_start(const lrs_monitor *m, loss_point_state *s)
 {
+    const lrs_signs_options *o = &m->opt;
     int fell = s->trend_min <= (1 - o->divergence_return_fall) * s->first_value ||
                (s->blown_step >= 0 && s->episodes == 0);
     int back = s->smooth >= (1 - o->divergence_return) * s->first_value;
@@ -92,14 +105,6 @@ static int never_learned(const lrs_monitor *m)
            (isnan(m->lr.now) || isnan(g->explosion_lr_min) || m->lr.now >= g->explosion_lr_min);
 }
 
-/* Whether level stands out of the noise above base. A thinned series (every k-th step as
- * logged) keeps a per-step log's noise in fewer points: its faster EMAs follow that noise,
- * and a lucky low or a noisy point would pass the ratios alone; a climb must then also be
- * divergence_spread mean deviations above base. */
-static int stands_out(const lrs_monitor *m, double level, double base, double spread)
-{
-    return !m->thinned || level - base >= m->opt.divergence_spread * spread;
-}
 
 /* smooth_before, trend_before, spread_before: before x (the noise a jump must stand out of
  * is the one before it); the state's EMAs already include x. */
@@ -115,10 +120,11 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
     s->trend_run = s->trend > trend_before ? s->trend_run + 1 : 0;
     s->last_jump = jump_floor > 0 && x >= o->divergence_jump * jump_floor;
     s->jump_run = s->last_jump ? s->jump_run + 1 : 0;
-    if (s->blown_step < 0 && s->first_value > 0 && x >= o->divergence_ratio * s->first_value &&
-        stands_out(m, x, s->first_value, spread_before))
+    if (s->blown_step < 0 && s->first_value > 0 &&
+        (x >= o->divergence_jump * s->first_value ||
+         (x >= o->divergence_ratio * s->first_value && stands_out(m, x, s->first_value, spread_before))))
         s->blown_step = step;
-    int returned = returned_to_start(s, o);
+    int returned = returned_to_start(m, s);
 
     if (!(floor > 0)) { /* ratios assume a positive loss */
         s->high_run = s->climb_run = s->trend_run = s->out_run = 0;
@@ -229,7 +235,8 @@ void loss_point_feed(lrs_monitor *m, int64_t step, double x)
     double jump_floor = s->smooth_min;
     double residual = fabs(x - smooth_before);
     if (s->finite == 2) s->spread = residual;
-    else s->spread += o->trend_smoothing * (fmin(residual, 3 * s->spread) - s->spread);
+    else /* as many points as unthinned: a thinned point is as noisy as a per-step one */
+        s->spread += o->trend_smoothing * (fmin(residual, 3 * s->spread) - s->spread);
     s->smooth += o->smoothing * (x - s->smooth);
     s->trend += o->trend_smoothing * (x - s->trend);
     s->last_finite_step = step;

@@ -9,7 +9,8 @@
 #define SIGNS_MAX_WINDOW 512
 #define SIGNS_MIN_THINNED_WINDOW 6 /* the smallest block of a thinned series (a median of 6) */
 #define SIGNS_VAL_FALL 3 /* evaluations of the first fall, not counted as swings */
-#define SIGNS_MIN_THINNED_POINTS 20 /* fewer points show no trend: only what is unambiguous */
+#define SIGNS_MIN_THINNED_POINTS 20
+#define SIGNS_NOISE_POINTS 5        /* a thinned series' noise is known after this many points */ /* fewer points show no trend: only what is unambiguous */
 #define SIGNS_QUEUE 64
 #define SIGNS_RECOVERED 8 /* recovered divergence episodes remembered for hindsight */
 #define SIGNS_RECENT 64
@@ -87,6 +88,7 @@ typedef struct loss_block_state {
     double level_sum;        /* sum of the block levels (the first included) and their count */
     int64_t level_n;
     int oscillating;         /* open episodes */
+    int swing_blocks;        /* consecutive blocks swinging well above the earlier noise */
     int plateaued;
     uint64_t plateau_sign;   /* the open plateau's sign number and the LR when it was raised */
     double plateau_lr;

@@ -934,6 +934,26 @@ static void a_thinned_log_that_blew_up_and_stayed_at_chance_diverged(void **stat
     assert_true(d->end_step <= 90);
 }
 
+/* A thinned series' blocks are a few points (11 at 100 points): one block swinging 2.5x
+ * above the earlier noise happens by chance; two in a row are a swing. */
+static void a_thinned_swing_needs_two_blocks(void **state)
+{
+    (void)state;
+    for (int swinging = 1; swinging <= 2; swinging++) {
+        double loss[99];
+        for (int t = 0; t < 99; t++) {
+            int block = t / 11;
+            double level = block < 3 ? 2.0 - 0.4 * block : 0.8;
+            double noise = block >= 5 && block < 5 + swinging ? 0.3 : 0.03;
+            loss[t] = level * (1 + noise * (t % 3 - 1)); /* the block median stays the level */
+        }
+        points_known = 100;
+        run(loss, NULL, 99, 10, NULL, &signs);
+        points_known = 0;
+        assert_int_equal(count(&signs, LRS_SIGN_OSCILLATION), swinging == 2);
+    }
+}
+
 /* A series as long as resolution_points or longer is judged as if no count were known. */
 static void thinning_leaves_a_per_step_log_alone(void **state)
 {
@@ -1253,6 +1273,7 @@ int main(void)
         cmocka_unit_test(noise_growing_with_learning_is_not_a_swing),
         cmocka_unit_test(an_epoch_level_log_is_judged_on_its_own_time_scale),
         cmocka_unit_test(thinning_leaves_a_per_step_log_alone),
+        cmocka_unit_test(a_thinned_swing_needs_two_blocks),
         cmocka_unit_test(a_thinned_log_that_blew_up_and_stayed_at_chance_diverged),
         cmocka_unit_test(a_noisy_thinned_log_needs_a_climb_above_its_noise),
     };

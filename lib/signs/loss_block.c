@@ -350,6 +350,15 @@ static int raising_would_explode(const lrs_monitor *m, double lr, double factor)
     return g->explosions > 0 && (isnan(lr) || isnan(g->explosion_lr_min) || factor * lr >= g->explosion_lr_min);
 }
 
+/* A slow sign is raised (once per run): the LR it was raised at and the factor it asked
+ * for, for hindsight (judge_slow_after) to weigh against a later gradient explosion. */
+static void note_slow(loss_block_state *b, double lr, double factor)
+{
+    b->slow_raised = 1;
+    b->slow_lr = lr;
+    b->slow_factor = factor;
+}
+
 static void judge_slow(lrs_monitor *m, int64_t step, double level)
 {
     loss_block_state *b = &m->block;
@@ -369,9 +378,7 @@ static void judge_slow(lrs_monitor *m, int64_t step, double level)
     if (!(horizon > 0) || to_halve < o->slow_ratio * horizon) return;
     double factor = round(10 * fmin(10, fmax(2, sqrt(to_halve / horizon)))) / 10;
     if (raising_would_explode(m, m->lr.now, factor)) return;
-    b->slow_raised = 1;
-    b->slow_lr = m->lr.now;
-    b->slow_factor = factor;
+    note_slow(b, m->lr.now, factor);
     char lr[48];
     b->slow_sign = signs_raise(m, LRS_SIGN_SLOW, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, m->loss.first_step, step,
                 LRS_ACTION_RAISE_LR, factor,
@@ -482,9 +489,7 @@ static void judge_slow_end(lrs_monitor *m)
     double late_share = (at_three_quarters - end) / (start - end);
     if (area < o->slow_end_area || late_share < o->slow_end_share) return;
     if (raising_would_explode(m, m->lr.now, 2.0)) return;
-    b->slow_raised = 1;
-    b->slow_lr = m->lr.now;
-    b->slow_factor = 2.0;
+    note_slow(b, m->lr.now, 2.0);
     char lr[48];
     b->slow_sign = signs_raise(m, LRS_SIGN_SLOW, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, m->loss.first_step,
                 m->loss.last_finite_step, LRS_ACTION_RAISE_LR, 2.0,

@@ -88,9 +88,18 @@ int lrs_event_decode(lrs_run *run, uint32_t file, const uint8_t *payload, size_t
 
 /* ---------------------------------------------------------------- reader */
 
-/* Reads the records of run->files[file] found in data[0..size) from its offset on, as
- * lrs_reader_poll does for a file on disk (the fuzz harness calls it on raw bytes). */
+/* Reads the records of run->files[file] found in data[0..len), the file's bytes from
+ * offset base on, from the file's offset (>= base) on; at_end: data ends where the file
+ * does (a record cut there is a torn tail, noted; else it waits for the next chunk). */
+int lrs_reader_consume_at(lrs_reader *r, lrs_run *run, uint32_t file, const uint8_t *data, uint64_t base,
+                          size_t len, int at_end, size_t *n_records);
+
+/* The same over a whole file's bytes data[0..size) (the fuzz harness calls it on raw
+ * bytes). */
 int lrs_reader_consume(lrs_reader *r, lrs_run *run, uint32_t file, const uint8_t *data,
                        size_t size, size_t *n_records);
+
+/* The bytes lrs_reader_poll reads at a time (16 MiB; tests set it small to cut records). */
+extern size_t lrs_reader_chunk;
 
 #endif

@@ -1,5 +1,6 @@
 /* The reader: finds runs and event files under a path, reads what was appended since
- * the last poll (mmap of each grown file), and records the damage it met. */
+ * the last poll (pread in chunks: a file truncated while it is read gives a short read,
+ * not the SIGBUS of a mapping), and records the damage it met. */
 #define _GNU_SOURCE /* asprintf */
 #include <dirent.h>
 #include <errno.h>
@@ -8,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -103,9 +103,10 @@ const lrs_damage *lrs_reader_damage(const lrs_reader *r, size_t i)
 
 /* ---------------------------------------------------------------- records */
 
-static int note_bad_record(lrs_reader *r, lrs_file_state *f, const lrs_record *rec, size_t pos)
+/* pos: the record's offset in the file; rec->next - at: its length with what was skipped. */
+static int note_bad_record(lrs_reader *r, lrs_file_state *f, const lrs_record *rec, uint64_t pos, size_t at)
 {
-    unsigned long long skipped = rec->next - pos;
+    unsigned long long skipped = rec->next - at;
     if (rec->status == LRS_RECORD_DATA_CRC)
         return add_damage(r, f, LRS_DAMAGE_DATA_CRC, pos, skipped,
                           "record payload checksum mismatch, skipped %llu bytes", skipped);
@@ -115,7 +116,7 @@ static int note_bad_record(lrs_reader *r, lrs_file_state *f, const lrs_record *r
 }
 
 /* A tail cut inside a record is noted once per offset: the writer may still finish it. */
-static int note_tail(lrs_reader *r, lrs_file_state *f, size_t pos, size_t size)
+static int note_tail(lrs_reader *r, lrs_file_state *f, uint64_t pos, uint64_t size)
 {
     if (pos >= size || f->tail_noted == pos + 1)
         return LRS_OK;
@@ -125,34 +126,90 @@ static int note_tail(lrs_reader *r, lrs_file_state *f, size_t pos, size_t size)
                       (unsigned long long)(size - pos));
 }
 
-int lrs_reader_consume(lrs_reader *r, lrs_run *run, uint32_t file, const uint8_t *data,
-                       size_t size, size_t *n_records)
+int lrs_reader_consume_at(lrs_reader *r, lrs_run *run, uint32_t file, const uint8_t *data, uint64_t base,
+                          size_t len, int at_end, size_t *n_records)
 {
     lrs_file_state *f = &run->files[file];
-    size_t pos = f->offset;
+    size_t at = (size_t)(f->offset - base); /* f->offset in data */
     int rc = LRS_OK;
     for (;;) {
         lrs_record rec;
-        lrs_record_next(data, size, pos, &rec);
+        lrs_record_next(data, len, at, &rec);
         if (rec.status == LRS_RECORD_INCOMPLETE) {
-            rc = note_tail(r, f, pos, size);
+            if (at_end) rc = note_tail(r, f, base + at, base + len);
             break;
         }
         if (rec.status == LRS_RECORD_OK) {
             rc = lrs_event_decode(run, file, rec.payload, rec.len);
             if (rc == LRS_ERR_FORMAT)
-                rc = add_damage(r, f, LRS_DAMAGE_PROTO, pos, rec.next - pos,
+                rc = add_damage(r, f, LRS_DAMAGE_PROTO, base + at, rec.next - at,
                                 "record of %zu bytes is not an Event, skipped", rec.len);
             else if (rc == LRS_OK && n_records)
                 (*n_records)++;
         } else {
-            rc = note_bad_record(r, f, &rec, pos);
+            rc = note_bad_record(r, f, &rec, base + at, at);
         }
         if (rc != LRS_OK)
             break;
-        pos = rec.next;
+        at = rec.next;
     }
-    f->offset = pos;
+    f->offset = base + at;
+    return rc;
+}
+
+int lrs_reader_consume(lrs_reader *r, lrs_run *run, uint32_t file, const uint8_t *data,
+                       size_t size, size_t *n_records)
+{
+    return lrs_reader_consume_at(r, run, file, data, 0, size, 1, n_records);
+}
+
+size_t lrs_reader_chunk = 16u << 20;
+
+/* Reads up to n bytes at offset (fewer at the end of the file, or if it shrank meanwhile);
+ * the count read, or -1 with errno. */
+static ssize_t read_at(int fd, uint8_t *buf, size_t n, uint64_t offset)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(fd, buf + got, n - got, (off_t)(offset + got));
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return -1;
+        if (k == 0) break;
+        got += (size_t)k;
+    }
+    return (ssize_t)got;
+}
+
+/* Reads the file from f->offset to size, a chunk at a time: the records a chunk holds
+ * whole, then the next chunk from the first record it cut. A chunk that holds no whole
+ * record (one record, or damage to skip, larger than it) is doubled. */
+static int read_new_bytes(lrs_reader *r, lrs_run *run, uint32_t file, int fd, uint64_t size, size_t *n_records)
+{
+    lrs_file_state *f = &run->files[file];
+    size_t chunk = lrs_reader_chunk ? lrs_reader_chunk : 1;
+    uint8_t *buf = NULL;
+    int rc = LRS_OK;
+    while (rc == LRS_OK && f->offset < size) {
+        uint64_t left = size - f->offset;
+        size_t want = left < chunk ? (size_t)left : chunk;
+        uint8_t *grown = realloc(buf, want);
+        if (!grown) {
+            rc = lrs_fail(LRS_ERR_NOMEM, "%s: out of memory reading %zu bytes", f->path, want);
+            break;
+        }
+        buf = grown;
+        ssize_t got = read_at(fd, buf, want, f->offset);
+        if (got < 0) {
+            rc = lrs_fail(LRS_ERR_IO, "%s: %s", f->path, strerror(errno));
+            break;
+        }
+        uint64_t before = f->offset;
+        int at_end = (size_t)got < want || want == left;
+        rc = lrs_reader_consume_at(r, run, file, buf, before, (size_t)got, at_end, n_records);
+        if (at_end) break;
+        if (f->offset == before) chunk = want * 2; /* nothing whole in it */
+    }
+    free(buf);
     return rc;
 }
 
@@ -180,16 +237,9 @@ static int poll_file(lrs_reader *r, lrs_run *run, uint32_t file, size_t *n_recor
         f->tail_noted = 0;
     }
     f->size = size;
-    if (rc != LRS_OK || size <= f->offset || size > SIZE_MAX)
+    if (rc != LRS_OK || size <= f->offset)
         goto done;
-    void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED) {
-        rc = lrs_fail(LRS_ERR_IO, "%s: mmap: %s", f->path, strerror(errno));
-        goto done;
-    }
-    madvise(map, (size_t)size, MADV_SEQUENTIAL);
-    rc = lrs_reader_consume(r, run, file, map, (size_t)size, n_records);
-    munmap(map, (size_t)size);
+    rc = read_new_bytes(r, run, file, fd, size, n_records);
 done:
     close(fd);
     return rc;

@@ -14,6 +14,8 @@
 #include "test_reader_util.h"
 #include "testutil.h"
 
+extern size_t lrs_reader_chunk; /* read_internal.h: the bytes the reader reads at a time */
+
 #define INTACT "damaged/intact/events.out.tfevents.1717211717.fixturehost.4242.0"
 enum { INTACT_SIZE = 1026, LAST_RECORD = 979, BAD_RECORD = 509, RECORD_SIZE = 47 };
 
@@ -116,6 +118,20 @@ static void damaged_fixtures(void **state)
     assert_int_equal(lrs_reader_damage_count(r), 4);
     lrs_reader_close(r);
     cJSON_Delete(json);
+}
+
+/* The reader reads a file a chunk at a time: records cut by a chunk's end, a record
+ * larger than a chunk and damage to skip across chunks give what one read of the whole
+ * file gives, damage offsets included (47-byte records: chunks of 1, 13, 47, 100 bytes). */
+static void small_chunks_read_the_same(void **state)
+{
+    static const size_t chunks[] = {1, 13, 47, 100};
+    size_t saved = lrs_reader_chunk;
+    for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+        lrs_reader_chunk = chunks[i];
+        damaged_fixtures(state);
+    }
+    lrs_reader_chunk = saved;
 }
 
 static char *tmp_event_file(char *dir, size_t n)
@@ -369,6 +385,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(damaged_fixtures),
+        cmocka_unit_test(small_chunks_read_the_same),
         cmocka_unit_test(truncated_tail_is_read_once_complete),
         cmocka_unit_test(record_cut_at_every_byte),
         cmocka_unit_test(appended_in_pieces),

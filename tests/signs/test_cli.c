@@ -197,6 +197,34 @@ static void watch_judges_a_per_epoch_loss_on_its_time_scale(void **state)
     assert_true(per_step == 0 || per_step > per_epoch);
 }
 
+/* A sign repeated on a tag (the gradient norm exploding 3 times) is printed once with
+ * the count and the steps of the others; --all and --json give every one. */
+static void check_prints_a_repeated_sign_once(void **state)
+{
+    (void)state;
+    if (!bin()) skip();
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/repeats", root);
+    lrs_writer *w;
+    assert_int_equal(lrs_writer_open(&w, dir, NULL), LRS_OK);
+    corpus_make(&series, LABEL_HEALTHY, 3);
+    for (int t = 0; t < series.T; t++) {
+        assert_int_equal(lrs_writer_add_scalar(w, "train/loss", t, series.loss[t]), LRS_OK);
+        double g = t == 200 || t == 400 || t == 600 ? 50.0 : 1.0 + 0.01 * (t % 7);
+        assert_int_equal(lrs_writer_add_scalar(w, "train/grad_norm", t, g), LRS_OK);
+    }
+    assert_int_equal(lrs_writer_close(w), LRS_OK);
+    assert_int_equal(lrscope(out, sizeof out, "check %s", dir), 1);
+    assert_non_null(strstr(out, "  warning  grad_explosion on train/grad_norm, steps 200..200: "));
+    assert_non_null(strstr(out, "... and 2 more warning grad_explosion signs on train/grad_norm, steps 400..600 (--all shows them)"));
+    assert_null(strstr(out, "steps 400..400: "));
+    assert_int_equal(lrscope(out, sizeof out, "check --all %s", dir), 1);
+    assert_non_null(strstr(out, "  warning  grad_explosion on train/grad_norm, steps 600..600: "));
+    assert_null(strstr(out, "more warning"));
+    assert_int_equal(lrscope(out, sizeof out, "check --json %s", dir), 1);
+    assert_non_null(strstr(out, "\"start_step\": 400, \"end_step\": 400"));
+}
+
 static void check_cannot_read(void **state)
 {
     (void)state;
@@ -367,6 +395,7 @@ int main(void)
         cmocka_unit_test(check_every_run_of_a_logdir),
         cmocka_unit_test(check_pairs_keras_train_and_validation_runs),
         cmocka_unit_test(watch_judges_a_per_epoch_loss_on_its_time_scale),
+        cmocka_unit_test(check_prints_a_repeated_sign_once),
         cmocka_unit_test(check_cannot_read),
         cmocka_unit_test(check_thresholds_are_options),
         cmocka_unit_test(check_compares_the_runs_of_a_sweep),

@@ -267,6 +267,9 @@ static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swingi
      * them to show the same 1%, as many examples as a calmer run's patience. */
     double noise = earlier_noise(b), points = o->plateau_patience;
     if (noise > o->plateau_noise) points *= (noise / o->plateau_noise) * (noise / o->plateau_noise);
+    /* At an LR already decayed to a sliver of its peak the loss has nothing left to wait
+     * for: the weights barely move. */
+    if (lr_has_decayed(m)) points *= o->plateau_decayed_patience;
     double patience = fmax(points, o->plateau_patience_fraction * (double)b->points);
     if ((double)(b->points - b->best_points) < patience) return;
     if (!(b->best <= untrained_level(b) * (1 - o->plateau_min_fall))) return; /* never fell */

@@ -25,7 +25,7 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .oscillation_factor = 0.5,
         .plateau_threshold = 0.01, .plateau_patience = 300, .plateau_patience_fraction = 0.25,
         .plateau_noise = 0.15, .plateau_min_fall = 0.2,
-        .plateau_decayed_fraction = 0.05, .plateau_factor = 0.1,
+        .plateau_decayed_fraction = 0.05, .plateau_decayed_patience = 0.5, .plateau_factor = 0.1,
         .overfit_patience = 3, .overfit_rise = 0.05, .overfit_noise = 2.0, .overfit_train_fall = 0.05,
         .slow_min_points = 300, .slow_max_fall = 0.5, .start_points = 5, .slow_ratio = 3.0, .slow_min_t = 3.0,
         .slow_end_area = 0.27, .slow_end_share = 0.05, .slow_end_lr_fraction = 0.5,
@@ -64,6 +64,8 @@ static int signs_check_options(const lrs_signs_options *o)
     REQUIRE(o->plateau_patience_fraction >= 0 && o->plateau_patience_fraction < 1,
             "plateau_patience_fraction", "in [0, 1)");
     REQUIRE(o->plateau_noise > 0, "plateau_noise", "> 0");
+    REQUIRE(o->plateau_decayed_patience > 0 && o->plateau_decayed_patience <= 1, "plateau_decayed_patience",
+            "in (0, 1]");
     REQUIRE(o->plateau_patience >= 1 && o->overfit_patience >= 1 && o->slow_min_points >= 1 &&
             o->start_points >= 1, "plateau_patience, overfit_patience, slow_min_points and start_points", ">= 1");
     REQUIRE(o->overfit_rise >= 0 && o->overfit_noise >= 0, "overfit_rise and overfit_noise", ">= 0");

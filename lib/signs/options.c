@@ -28,7 +28,7 @@ static const struct { const char *name; size_t offset; enum option_type type; } 
     DOUBLE(oscillation_recover), DOUBLE(oscillation_val_swing), INT(oscillation_val_changes),
     DOUBLE(oscillation_factor),
     DOUBLE(plateau_threshold), INT(plateau_patience), DOUBLE(plateau_noise),
-    DOUBLE(plateau_patience_fraction), DOUBLE(plateau_min_fall), DOUBLE(plateau_decayed_fraction),
+    DOUBLE(plateau_patience_fraction), DOUBLE(plateau_min_fall), DOUBLE(plateau_decayed_fraction), DOUBLE(plateau_decayed_patience),
     DOUBLE(plateau_factor),
     INT(overfit_patience), DOUBLE(overfit_rise), DOUBLE(overfit_noise), DOUBLE(overfit_train_fall),
     INT(slow_min_points), DOUBLE(slow_max_fall), INT(start_points), DOUBLE(slow_ratio), DOUBLE(slow_min_t),

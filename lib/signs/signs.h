@@ -145,6 +145,8 @@ typedef struct lrs_signs_options {
                                   * when the stall began in the second half of a run of known
                                   * total_steps: a schedule's last phase). At such an LR a gain
                                   * must also beat 4x a 2-block level's chance scatter */
+    double plateau_decayed_patience; /* the patience at such a decayed LR, as a fraction of
+                                  * the above (nothing left to wait for): 0.5 */
     double plateau_factor;       /* suggested LR factor (ReduceLROnPlateau's): 0.1 */
 
     int overfit_patience;        /* val points without a 1% improvement, each of them... 3 */

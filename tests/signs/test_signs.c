@@ -441,12 +441,34 @@ static void a_lucky_pair_at_a_decayed_lr_does_not_restart_the_patience(void **st
     }
     int n = blocks_series(level, 14, noise, series.loss, series.lr);
     for (int t = 150; t < n; t++) series.lr[t] = 0.001;
-    run(series.loss, series.lr, n, 1, NULL, &signs);
+    lrs_signs_options opt; /* the whole patience, so that the lucky pair falls inside it */
+    lrs_signs_options_init(&opt);
+    opt.plateau_decayed_patience = 1;
+    run(series.loss, series.lr, n, 1, &opt, &signs);
     const lrs_sign *s = find(&signs, LRS_SIGN_PLATEAU);
     assert_non_null(s);
     assert_int_equal(s->start_step, 199);
     assert_int_equal(s->end_step, 499);
     assert_non_null(strstr(s->message, "the schedule decayed too early"));
+}
+
+/* At an LR decayed to a sliver of its peak the weights barely move: a flat loss there is
+ * a plateau after half the patience (a 4-epoch run's early decay left 270 flat points,
+ * fewer than 300). */
+static void a_decayed_lr_plateaus_after_half_the_patience(void **state)
+{
+    (void)state;
+    double level[10], noise[10];
+    for (int k = 0; k < 10; k++) level[k] = k == 0 ? 1.6 : k == 1 ? 1.0 : 0.75, noise[k] = 0.08;
+    int n = blocks_series(level, 10, noise, series.loss, series.lr);
+    for (int decayed = 0; decayed < 2; decayed++) {
+        for (int t = 150; t < n; t++) series.lr[t] = decayed ? 0.001 : 0.1;
+        run(series.loss, series.lr, n, 1, NULL, &signs);
+        const lrs_sign *s = find(&signs, LRS_SIGN_PLATEAU);
+        assert_non_null(s);
+        assert_int_equal(s->start_step, 199);
+        assert_int_equal(s->end_step, decayed ? 349 : 499);
+    }
 }
 
 static void oscillation_needs_a_high_lr(void **state)
@@ -467,7 +489,7 @@ static void plateau_reduces_lr_or_says_the_schedule_decayed_too_early(void **sta
         const lrs_sign *s = find(&signs, LRS_SIGN_PLATEAU);
         if (!s) continue; /* recall is measured by the corpus test */
         assert_int_equal(s->severity, LRS_SEVERITY_WARNING);
-        assert_true(s->end_step - s->start_step >= 300);
+        assert_true(s->end_step - s->start_step >= (series.lr_decayed ? 150 : 300));
         assert_true(s->start_step >= series.onset - 100);
         if (series.lr_decayed) {
             assert_int_equal(s->action, LRS_ACTION_NONE);
@@ -1041,7 +1063,7 @@ static void options_are_set_by_name(void **state)
     lrs_signs_options_init(&opt);
     lrs_signs_options_init(&defaults);
     size_t n = lrs_signs_option_count();
-    assert_int_equal(n, 53);
+    assert_int_equal(n, 54);
     for (size_t i = 0; i < n; i++) {
         char assignment[64];
         snprintf(assignment, sizeof assignment, "%s=%d", lrs_signs_option_name(i), (int)i + 2);
@@ -1270,6 +1292,7 @@ int main(void)
         cmocka_unit_test(a_rebound_must_beat_the_block_medians_scatter),
         cmocka_unit_test(a_noisy_loss_plateaus_after_as_many_examples),
         cmocka_unit_test(a_lucky_pair_at_a_decayed_lr_does_not_restart_the_patience),
+        cmocka_unit_test(a_decayed_lr_plateaus_after_half_the_patience),
         cmocka_unit_test(noise_growing_with_learning_is_not_a_swing),
         cmocka_unit_test(an_epoch_level_log_is_judged_on_its_own_time_scale),
         cmocka_unit_test(thinning_leaves_a_per_step_log_alone),

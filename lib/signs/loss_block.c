@@ -278,8 +278,10 @@ static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swingi
     b->plateau_lr = m->lr.now;
     long long since = (long long)(b->points - b->best_points);
     if (lr_has_decayed(m)) {
-        /* A stall in the second half of a known run is a schedule's last, low-LR phase. */
-        if (o->total_steps > 0 && 2 * (b->best_step - m->loss.first_step) >= o->total_steps - m->loss.first_step)
+        /* A stall, or a decay, in the second half of a known run is a schedule's last,
+         * low-LR phase (a step schedule's last step at two thirds), not an early decay. */
+        int64_t phase_from = b->best_step > m->lr.decayed_step ? b->best_step : m->lr.decayed_step;
+        if (o->total_steps > 0 && 2 * (phase_from - m->loss.first_step) >= o->total_steps - m->loss.first_step)
             return;
         b->plateau_sign = signs_raise(m, LRS_SIGN_PLATEAU, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, b->best_step, step,
                     LRS_ACTION_NONE, NAN,

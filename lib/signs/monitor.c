@@ -84,7 +84,7 @@ static int signs_check_options(const lrs_signs_options *o)
 
 static void reset_lr(lr_state *l)
 {
-    *l = (lr_state){.now = NAN, .peak = NAN, .at_block_end = NAN};
+    *l = (lr_state){.now = NAN, .peak = NAN, .at_block_end = NAN, .decayed_step = -1};
 }
 
 void lrs_monitor_reset(lrs_monitor *m)
@@ -167,6 +167,9 @@ static void feed_lr(lrs_monitor *m, int64_t step, double value)
     if (!isfinite(value)) return;
     m->lr.now = value;
     if (!(m->lr.peak >= value)) m->lr.peak = value;
+    int decayed = value <= m->opt.plateau_decayed_fraction * m->lr.peak;
+    if (!decayed) m->lr.decayed_step = -1;
+    else if (m->lr.decayed_step < 0) m->lr.decayed_step = step;
 }
 
 int lrs_monitor_feed(lrs_monitor *m, lrs_role role, int64_t step, double value)

@@ -142,8 +142,8 @@ typedef struct lrs_signs_options {
     double plateau_min_fall;     /* only once the loss fell this fraction from its first block: 0.2 */
     double plateau_decayed_fraction; /* LR <= this fraction of its peak: "decayed too early": 0.05
                                   * (below one StepLR x0.1 step, a normal recipe; not raised
-                                  * when the stall began in the second half of a run of known
-                                  * total_steps: a schedule's last phase). At such an LR a gain
+                                  * when the stall, or the decay, began in the second half of a
+                                  * run of known total_steps: a schedule's last phase). At such an LR a gain
                                   * must also beat 4x a 2-block level's chance scatter */
     double plateau_decayed_patience; /* the patience at such a decayed LR, as a fraction of
                                   * the above (nothing left to wait for): 0.5 */

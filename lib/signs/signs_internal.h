@@ -147,6 +147,7 @@ typedef struct grad_state {
 typedef struct lr_state {
     int64_t n, last_step;
     double now, peak, at_block_end;
+    int64_t decayed_step;    /* where it last fell to plateau_decayed_fraction of its peak, -1 */
 } lr_state;
 
 struct lrs_monitor {

@@ -452,6 +452,32 @@ static void a_lucky_pair_at_a_decayed_lr_does_not_restart_the_patience(void **st
     assert_non_null(strstr(s->message, "the schedule decayed too early"));
 }
 
+/* A run of known length whose LR decays to a sliver only in its second half (a step
+ * schedule's last step at two thirds) ends in its schedule's last phase, even when the
+ * loss stopped gaining before half-way: no "decayed too early". The same decay at a
+ * quarter of the run is one. */
+static void a_decay_in_the_second_half_is_the_schedules_last_phase(void **state)
+{
+    (void)state;
+    double level[20], noise[20];
+    for (int k = 0; k < 20; k++) level[k] = k < 8 ? 2.0 - 0.15 * k : 0.95, noise[k] = 0.08;
+    int n = blocks_series(level, 20, noise, series.loss, series.lr);
+    lrs_signs_options opt;
+    lrs_signs_options_init(&opt);
+    opt.total_steps = n - 1;
+    for (int early = 0; early < 2; early++) {
+        for (int t = 0; t < n; t++) series.lr[t] = t < (early ? 250 : 650) ? 0.1 : 0.001;
+        run(series.loss, series.lr, n, 1, &opt, &signs);
+        const lrs_sign *s = find(&signs, LRS_SIGN_PLATEAU);
+        if (!early) {
+            assert_null(s);
+            continue;
+        }
+        assert_non_null(s);
+        assert_non_null(strstr(s->message, "the schedule decayed too early"));
+    }
+}
+
 /* At an LR decayed to a sliver of its peak the weights barely move: a flat loss there is
  * a plateau after half the patience (a 4-epoch run's early decay left 270 flat points,
  * fewer than 300). */
@@ -1293,6 +1319,7 @@ int main(void)
         cmocka_unit_test(a_noisy_loss_plateaus_after_as_many_examples),
         cmocka_unit_test(a_lucky_pair_at_a_decayed_lr_does_not_restart_the_patience),
         cmocka_unit_test(a_decayed_lr_plateaus_after_half_the_patience),
+        cmocka_unit_test(a_decay_in_the_second_half_is_the_schedules_last_phase),
         cmocka_unit_test(noise_growing_with_learning_is_not_a_swing),
         cmocka_unit_test(an_epoch_level_log_is_judged_on_its_own_time_scale),
         cmocka_unit_test(thinning_leaves_a_per_step_log_alone),

@@ -198,7 +198,8 @@ static void watch_judges_a_per_epoch_loss_on_its_time_scale(void **state)
 }
 
 /* A sign repeated on a tag (the gradient norm exploding 3 times) is printed once with
- * the count and the steps of the others; --all and --json give every one. */
+ * the count and the steps of the others, as text and as Markdown; --all and --json give
+ * every one. */
 static void check_prints_a_repeated_sign_once(void **state)
 {
     (void)state;
@@ -223,6 +224,8 @@ static void check_prints_a_repeated_sign_once(void **state)
     assert_null(strstr(out, "more warning"));
     assert_int_equal(lrscope(out, sizeof out, "check --json %s", dir), 1);
     assert_non_null(strstr(out, "\"start_step\": 400, \"end_step\": 400"));
+    assert_int_equal(lrscope(out, sizeof out, "check --format markdown %s", dir), 1);
+    assert_non_null(strstr(out, " (and 2 more, steps 400\u2013600) | "));
 }
 
 static void check_cannot_read(void **state)

@@ -39,8 +39,8 @@ static const char usage[] =
     "  --total-steps  expected length of the runs (judges `slow` against it)\n"
     "  --set          a detector threshold, e.g. --set divergence_confirm=8 (repeatable);\n"
     "                 --options lists them all with their values\n"
-    "  --all          human output: every sign (by default a kind repeated on a tag is shown\n"
-    "                 once, with how many more there were and over which steps)\n"
+    "  --all          human and markdown output: every sign (by default a kind repeated on a\n"
+    "                 tag is shown once, with how many more there were and over which steps)\n"
     "  --alone        judge each run alone: do not compare the runs of a sweep (runs whose\n"
     "                 HParams differ only in the LR and seed)\n"
     "exit: 0 ok, 1 warning, 2 critical, 3 could not read (or no run has a loss)\n";
@@ -124,31 +124,11 @@ typedef struct check_state {
     size_t n_runs, cap_runs;
 } check_state;
 
-/* Whether sign j repeats sign i: the same kind, severity and tag (a run whose gradient
- * norm explodes 20 times says so once, with the count). */
-static int same_sign(const lrs_sign *i, const lrs_sign *j)
-{
-    return i->kind == j->kind && i->severity == j->severity && !strcmp(i->tag, j->tag);
-}
-
-static int repeats_earlier(const checked_run *c, int i)
-{
-    for (int k = 0; k < i; k++)
-        if (same_sign(&c->signs[k], &c->signs[i])) return 1;
-    return 0;
-}
-
 /* After the first of its kind: how many more there were, and over which steps. */
 static void print_repeats(const checked_run *c, int i)
 {
-    int more = 0;
     int64_t from = 0, to = 0;
-    for (int k = i + 1; k < c->n; k++) {
-        if (!same_sign(&c->signs[i], &c->signs[k])) continue;
-        if (!more++) from = c->signs[k].start_step;
-        if (c->signs[k].start_step < from) from = c->signs[k].start_step;
-        if (c->signs[k].end_step > to) to = c->signs[k].end_step;
-    }
+    int more = sign_repeats_after(c->signs, c->n, i, &from, &to);
     if (more)
         printf("           ... and %d more %s %s sign%s on %s, steps %lld..%lld (--all shows them)\n", more,
                lrs_severity_name(c->signs[i].severity), lrs_sign_kind_name(c->signs[i].kind), more == 1 ? "" : "s",
@@ -159,7 +139,7 @@ static void print_run(const check_args *a, check_totals *t, const checked_run *c
 {
     const lrs_series *loss = c->rs.role[LRS_ROLE_LOSS];
     if (a->markdown) {
-        check_markdown_run(stdout, c->name, &c->rs, c->signs, c->n, c->worst);
+        check_markdown_run(stdout, c->name, &c->rs, c->signs, c->n, c->worst, a->all);
         return;
     }
     if (a->json) {
@@ -183,7 +163,7 @@ static void print_run(const check_args *a, check_totals *t, const checked_run *c
     printf("%s: %s (%s, %zu points, %d sign%s)\n", c->name, verdict_name(c->worst), lrs_series_tag(loss),
            lrs_series_len(loss), c->n, c->n == 1 ? "" : "s");
     for (int i = 0; i < c->n; i++) {
-        if (!a->all && repeats_earlier(c, i)) continue;
+        if (!a->all && sign_repeats_earlier(c->signs, i)) continue;
         sign_print_human(stdout, &c->signs[i], c->rs.role[c->signs[i].role]);
         if (!a->all) print_repeats(c, i);
     }

@@ -26,10 +26,11 @@ int run_verdict(lrs_monitor *m, const lrs_run *run, const lrs_run *val_run, cons
 const char *verdict_name(int worst);
 
 /* lrscope check --format markdown: a heading, then per run a line with the verdict and
- * a table of its signs; the summary after the last run. */
+ * a table of its signs (a kind repeated on a tag once, with the count, unless all); the
+ * summary after the last run. */
 void check_markdown_begin(FILE *f);
 void check_markdown_run(FILE *f, const char *name, const run_series *rs, const lrs_sign *signs, int n,
-                        int worst);
+                        int worst, int all);
 void check_markdown_end(FILE *f, int runs, int worst);
 
 /* ---- HTML (report_html.c) */

@@ -25,7 +25,7 @@ void check_markdown_begin(FILE *f)
 }
 
 void check_markdown_run(FILE *f, const char *name, const run_series *rs, const lrs_sign *signs, int n,
-                        int worst)
+                        int worst, int all)
 {
     const lrs_series *loss = rs->role[LRS_ROLE_LOSS];
     fputs("### ", f);
@@ -46,10 +46,14 @@ void check_markdown_run(FILE *f, const char *name, const run_series *rs, const l
           f);
     for (int i = 0; i < n; i++) {
         const lrs_sign *s = &signs[i];
+        if (!all && sign_repeats_earlier(signs, i)) continue;
         fprintf(f, "| %s | %s | `", lrs_severity_name(s->severity), lrs_sign_kind_name(s->kind));
         cell(f, s->tag);
         fprintf(f, "` | %lld–%lld | ", (long long)s->start_step, (long long)s->end_step);
         cell(f, s->message);
+        int64_t from = 0, to = 0;
+        int more = all ? 0 : sign_repeats_after(signs, n, i, &from, &to);
+        if (more) fprintf(f, " (and %d more, steps %lld–%lld)", more, (long long)from, (long long)to);
         fputs(" | ", f);
         sign_print_suggestion(f, s);
         fputs(" |\n", f);

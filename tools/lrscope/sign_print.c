@@ -136,3 +136,26 @@ void signs_print_options(FILE *f, const lrs_signs_options *opt)
     for (size_t i = 0; i < lrs_signs_option_count(); i++)
         fprintf(f, "%-28s %.15g\n", lrs_signs_option_name(i), lrs_signs_option_value(opt, i));
 }
+
+static int same_sign(const lrs_sign *a, const lrs_sign *b)
+{
+    return a->kind == b->kind && a->severity == b->severity && !strcmp(a->tag, b->tag);
+}
+
+int sign_repeats_earlier(const lrs_sign *signs, int i)
+{
+    for (int k = 0; k < i; k++)
+        if (same_sign(&signs[k], &signs[i])) return 1;
+    return 0;
+}
+
+int sign_repeats_after(const lrs_sign *signs, int n, int i, int64_t *from, int64_t *to)
+{
+    int more = 0;
+    for (int k = i + 1; k < n; k++) {
+        if (!same_sign(&signs[i], &signs[k])) continue;
+        if (!more++ || signs[k].start_step < *from) *from = signs[k].start_step;
+        if (more == 1 || signs[k].end_step > *to) *to = signs[k].end_step;
+    }
+    return more;
+}

@@ -33,6 +33,12 @@ void sign_print_human(FILE *f, const lrs_sign *s, const lrs_series *series);
 /* "reduce the LR x0.1", "raise the LR x2", "stop the run" or "none". */
 void sign_print_suggestion(FILE *f, const lrs_sign *s);
 
+/* A run's signs shown once per kind, severity and tag (a gradient norm exploding 18 times
+ * says so once): whether signs[i] repeats an earlier one, and for a first one how many
+ * repeat it after it, over which steps (*from..*to). */
+int sign_repeats_earlier(const lrs_sign *signs, int i);
+int sign_repeats_after(const lrs_sign *signs, int n, int i, int64_t *from, int64_t *to);
+
 /* ▁▂▃▄▅▆▇█ of the values of s with step in [start, end] (at least 8 points back),
  * at most width characters (buckets keep their largest value). */
 void sparkline(FILE *f, const lrs_series *s, int64_t start, int64_t end, int width);

@@ -60,7 +60,8 @@ static void judge_val_swings(lrs_monitor *m, int64_t step, double x)
     signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_VAL_LOSS, v->swing_from, step,
                 LRS_ACTION_REDUCE_LR, o->oscillation_factor,
                 "validation loss rose %d times by %.0f%% and fell %d times by %.0f%% (means) over"
-                " %d evaluations since step %lld (%.4g now)%s: the weights bounce, the LR is too high to settle",
+                " %d evaluations since step %lld (%.4g now)%s: the weights bounce, the LR is too"
+                " high to settle",
                 v->rises, 100 * (exp(v->swing_up / v->rises) - 1), falls,
                 100 * (1 - exp(-v->swing_down / falls)), v->swings, (long long)v->swing_from, x,
                 signs_lr_clause(lr, m->lr.now));
@@ -75,11 +76,11 @@ void val_feed(lrs_monitor *m, int64_t step, double x)
     if (signs_non_finite(m, LRS_ROLE_VAL_LOSS, step, x, &v->nan_open)) return;
     /* The training trend (slow EMA) stands for "the training loss" at this step. */
     double train = m->loss.finite ? m->loss.trend : NAN;
+    judge_val_swings(m, step, x);
+    v->last_lr = m->lr.now;
     /* An evaluation's own noise (a small held-out set, a high LR: the val loss moves 25%
      * between epochs) is no overfit: the rise must exceed it too. Its size: the mean
      * relative rise between evaluations (noise rises half the time; a steady fall never). */
-    judge_val_swings(m, step, x);
-    v->last_lr = m->lr.now;
     if (v->last > 0) {
         double change = fmax(0, x - v->last) / v->last;
         v->change = isnan(v->change) ? change : v->change + 0.25 * (change - v->change);

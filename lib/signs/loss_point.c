@@ -243,7 +243,8 @@ void loss_point_feed(lrs_monitor *m, int64_t step, double x)
     s->last_value = x;
     if (s->smooth < s->smooth_min) s->smooth_min = s->smooth;
     if (s->trend < s->trend_min) s->trend_min = s->trend, s->trend_min_step = step;
-    if (s->smooth <= 1.1 * s->trend_min || x > s->high_since_near_min) s->high_since_near_min = x, s->high_step = step;
+    if (s->smooth <= 1.1 * s->trend_min || x > s->high_since_near_min)
+        s->high_since_near_min = x, s->high_step = step;
     if (s->smooth <= 1.1 * s->trend_min) s->near_min_step = step;
 
     judge_spike(m, step, x, smooth_before, spread_before);

@@ -9,12 +9,12 @@
 #define SIGNS_MAX_WINDOW 512
 #define SIGNS_MIN_THINNED_WINDOW 6 /* the smallest block of a thinned series (a median of 6) */
 #define SIGNS_VAL_FALL 3 /* evaluations of the first fall, not counted as swings */
-#define SIGNS_MIN_THINNED_POINTS 20
-#define SIGNS_NOISE_POINTS 5        /* a thinned series' noise is known after this many points */ /* fewer points show no trend: only what is unambiguous */
+#define SIGNS_MIN_THINNED_POINTS 20 /* fewer points show no trend: only what is unambiguous */
+#define SIGNS_NOISE_POINTS 5        /* a thinned series' noise is known after this many points */
 #define SIGNS_QUEUE 64
 #define SIGNS_RECOVERED 8 /* recovered divergence episodes remembered for hindsight */
-#define SIGNS_RECENT 64
-#define SIGNS_RAISED_OSCILLATIONS 16 /* oscillation signs remembered for hindsight */ /* block levels kept to tell a steady fall from one levelling off */
+#define SIGNS_RECENT 64 /* block levels kept to tell a steady fall from one levelling off */
+#define SIGNS_RAISED_OSCILLATIONS 16 /* oscillation signs remembered for hindsight */
 
 /* Per-point state of the training loss: smoothed values and the divergence/spike episodes. */
 typedef struct loss_point_state {

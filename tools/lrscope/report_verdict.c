@@ -46,7 +46,7 @@ int run_verdict(lrs_monitor *m, const lrs_run *run, const lrs_run *val_run, cons
     size_t len = lrs_series_len(loss);
     if (total_steps <= 0) total_steps = len ? lrs_series_scalars(loss)[len - 1].step : 0;
     lrs_monitor_set_total_steps(m, total_steps);
-    lrs_monitor_set_points(m, expected_points(loss, total_steps)); /* a loss logged per epoch is judged per epoch */
+    lrs_monitor_set_points(m, expected_points(loss, total_steps)); /* an epoch log is judged per epoch */
     lrs_monitor_set_hindsight(m, 1); /* the whole series is known: transients are seen as such */
     for (int r = 0; r < LRS_ROLE_COUNT; r++)
         if (rs->role[r]) lrs_monitor_set_tag(m, (lrs_role)r, lrs_series_tag(rs->role[r]));

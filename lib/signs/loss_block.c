@@ -86,7 +86,7 @@ static int is_swinging(const lrs_monitor *m, double noise, double *earlier)
 static int rebounded(const lrs_monitor *m)
 {
     const loss_block_state *b = &m->block;
-    if (!isfinite(b->best_before_prev)) return 0;
+    if (!isfinite(b->best_before_prev) || !(b->best_before_prev > 0)) return 0;
     if (m->lr.now > 1.25 * b->best_pair_lr) return 0; /* false when either is NaN */
     double noise = earlier_noise(b);
     double scatter = isnan(noise) ? 0 : m->opt.oscillation_rebound_noise * noise / sqrt(m->opt.window);
@@ -430,9 +430,13 @@ static void end_block(lrs_monitor *m, int64_t step)
     b->level_n++;
     double earlier;
     int swinging = is_swinging(m, noise, &earlier);
-    judge_oscillation(m, step, level, noise);
-    judge_plateau(m, step, b->level_pair, swinging);
-    judge_slow(m, step, level);
+    /* Ratios of levels judge these: a loss at or below zero (a log-likelihood, a constant
+     * 0) has none to judge by. */
+    if (level > 0 && b->level_pair > 0) {
+        judge_oscillation(m, step, level, noise);
+        judge_plateau(m, step, b->level_pair, swinging);
+        judge_slow(m, step, level);
+    }
     if (b->blocks > 1 && !swinging && noise > 0) {
         b->noise_log_sum += log(noise);
         b->noise_log_recent = b->noise_blocks ? b->noise_log_recent + 0.25 * (log(noise) - b->noise_log_recent)

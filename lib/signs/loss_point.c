@@ -187,7 +187,7 @@ static void judge_spike(lrs_monitor *m, int64_t step, double x, double smooth_be
         }
         return;
     }
-    if (s->finite > 10 && !s->diverging && x >= o->spike_ratio * smooth_before &&
+    if (s->finite > 10 && !s->diverging && smooth_before > 0 && x >= o->spike_ratio * smooth_before &&
         x >= smooth_before + o->spike_spread * spread_before) {
         s->spike_pending = 1;
         s->spike_step = s->spike_end = step;

@@ -86,6 +86,7 @@ void val_feed(lrs_monitor *m, int64_t step, double x)
         v->change = isnan(v->change) ? change : v->change + 0.25 * (change - v->change);
     }
     v->last = x;
+    if (!(x > 0)) return; /* rises relative to the best assume a positive loss */
     double rise = rise_needed(v, o);
     if (v->overfit_open && x <= v->best * (1 + o->plateau_threshold)) {
         /* back at its best: the episode is over, and a later rise is a new one */

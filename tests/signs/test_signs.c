@@ -1020,6 +1020,29 @@ static void thinning_leaves_a_per_step_log_alone(void **state)
     lrs_monitor_close(m);
 }
 
+/* Ratios of levels judge most signs: a loss at or below zero (a log-likelihood that goes
+ * negative, a constant 0) has none, and raises nothing but a NaN. */
+static void a_loss_at_or_below_zero_raises_only_nan(void **state)
+{
+    (void)state;
+    double loss[1200];
+    for (int shape = 0; shape < 2; shape++) {
+        for (int t = 0; t < 1200; t++) /* falls through 0, climbs back 15%, falls again */
+            loss[t] = shape ? 0.0 : 2 - 3 * (1 - exp(-t / 200.0)) + (t > 600 && t < 800 ? 0.15 : 0) +
+                                       0.05 * sin(1.7 * t);
+        run(loss, NULL, 1200, 1, NULL, &signs);
+        assert_int_equal(signs.n, 0);
+    }
+    static const double val[] = {2.0, 1.0, 0.2, -0.5, -0.9, -0.95, -0.9, -0.85, -0.8, -0.75};
+    run_epochs(val, 10, 100, 250, NULL);
+    assert_null(find(&signs, LRS_SIGN_OVERFIT));
+    assert_null(find(&signs, LRS_SIGN_OSCILLATION));
+    loss[700] = NAN;
+    run(loss, NULL, 1200, 1, NULL, &signs);
+    assert_int_equal(signs.n, 1);
+    assert_int_equal(signs.sign[0].kind, LRS_SIGN_NAN);
+}
+
 static void a_restart_starts_the_series_afresh(void **state)
 {
     (void)state;
@@ -1311,6 +1334,7 @@ int main(void)
         cmocka_unit_test(hindsight_clears_an_overfit_the_val_loss_came_back_from),
         cmocka_unit_test(five_points_raise_nothing_unless_unambiguous),
         cmocka_unit_test(a_restart_starts_the_series_afresh),
+        cmocka_unit_test(a_loss_at_or_below_zero_raises_only_nan),
         cmocka_unit_test(bad_options_are_named),
         cmocka_unit_test(options_are_set_by_name),
         cmocka_unit_test(tags_are_classified_as_frameworks_name_them),

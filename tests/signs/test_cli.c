@@ -171,6 +171,12 @@ static void check_pairs_keras_train_and_validation_runs(void **state)
     assert_non_null(strstr(out, "{\"kind\": \"overfit\", \"tag\": \"validation/epoch_loss\", \"severity\": \"warning\""));
     assert_null(strstr(out, "/keras/validation\""));
     assert_null(strstr(out, "critical"));
+    /* watch follows the pair the same way (alone, judged per epoch, the validation loss
+     * would read as a divergence) */
+    assert_int_equal(lrscope(out, sizeof out, "watch --once --json --total-steps 49 %s", dir), 1);
+    assert_non_null(strstr(out, "{\"run\": \"train\", \"kind\": \"overfit\", \"tag\": \"validation/epoch_loss\""));
+    assert_null(strstr(out, "{\"run\": \"validation\""));
+    assert_null(strstr(out, "critical"));
 }
 
 /* The divergence watch raises on <root>/keras-climbs/train: 0 when none, else its end step

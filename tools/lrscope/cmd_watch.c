@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "run_pair.h"
 #include "sign_print.h"
 
 typedef struct watch_args {
@@ -203,6 +204,7 @@ static int watch_poll(const watch_args *a, lrs_reader *r, watched_run **runs, si
     int worst = -1;
     for (size_t i = 0; i < lrs_reader_run_count(r); i++) {
         const lrs_run *run = lrs_reader_run(r, i);
+        if (run_pair_is_val(r, run)) continue; /* followed as its training run's val loss */
         watched_run *w = find_or_add(runs, n_runs, lrs_run_name(run), opt);
         if (!w) {
             cli_warn("watch: out of memory following %s", lrs_run_name(run));
@@ -210,7 +212,11 @@ static int watch_poll(const watch_args *a, lrs_reader *r, watched_run **runs, si
         }
         run_series rs;
         run_series_pick(run, a->tag_glob, &rs);
+        const lrs_run *val_run = rs.role[LRS_ROLE_VAL_LOSS] ? NULL : run_pair_val(r, run);
+        char val_tag[128] = "";
+        if (val_run) run_pair_take_val(val_run, &rs, val_tag, sizeof val_tag);
         follow_tags(w, &rs);
+        if (val_tag[0]) lrs_monitor_set_tag(w->monitor, LRS_ROLE_VAL_LOSS, val_tag);
         expect_points(w, &rs, opt->total_steps);
         run_series_feed(w->monitor, &rs, w->from);
         lrs_sign s;

@@ -4,20 +4,7 @@
 #include <string.h>
 
 #include "report.h"
-
-/* The val loss from the validation sibling run (run_pair.h) when the run has none of its
- * own: its loss (Keras: epoch_loss) or val loss series; its tag named after the sibling,
- * "validation/epoch_loss", into tag. */
-static void take_sibling_val(const lrs_run *val_run, run_series *rs, char *tag, size_t size)
-{
-    run_series vs;
-    run_series_pick(val_run, NULL, &vs);
-    const lrs_series *val = vs.role[LRS_ROLE_VAL_LOSS] ? vs.role[LRS_ROLE_VAL_LOSS] : vs.role[LRS_ROLE_LOSS];
-    if (!val) return;
-    const char *name = lrs_run_name(val_run), *slash = strrchr(name, '/');
-    rs->role[LRS_ROLE_VAL_LOSS] = val;
-    snprintf(tag, size, "%s/%s", slash ? slash + 1 : name, lrs_series_tag(val));
-}
+#include "run_pair.h"
 
 /* How many points the loss series would hold at total_steps, logged as it was (its mean
  * step gap): a run that stopped early (a NaN at step 161 of 938) is still a per-step log. */
@@ -38,7 +25,7 @@ int run_verdict(lrs_monitor *m, const lrs_run *run, const lrs_run *val_run, cons
     run_series_pick(run, loss_glob, rs);
     if (!rs->role[LRS_ROLE_LOSS]) return -1;
     char val_tag[128] = "";
-    if (val_run && !rs->role[LRS_ROLE_VAL_LOSS]) take_sibling_val(val_run, rs, val_tag, sizeof val_tag);
+    if (val_run && !rs->role[LRS_ROLE_VAL_LOSS]) run_pair_take_val(val_run, rs, val_tag, sizeof val_tag);
     lrs_monitor_reset(m);
     /* After the fact the run's length is known: its last logged loss step, unless the
      * caller gave one (--total-steps). */

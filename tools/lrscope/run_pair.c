@@ -55,3 +55,14 @@ int run_pair_is_val(const lrs_reader *r, const lrs_run *run)
     const char *name = lrs_run_name(run);
     return strcmp(name, ".") && sibling(r, name, val_words, train_words) != NULL;
 }
+
+void run_pair_take_val(const lrs_run *val_run, run_series *rs, char *tag, size_t size)
+{
+    run_series vs;
+    run_series_pick(val_run, NULL, &vs);
+    const lrs_series *val = vs.role[LRS_ROLE_VAL_LOSS] ? vs.role[LRS_ROLE_VAL_LOSS] : vs.role[LRS_ROLE_LOSS];
+    if (!val) return;
+    const char *name = lrs_run_name(val_run), *slash = strrchr(name, '/');
+    rs->role[LRS_ROLE_VAL_LOSS] = val;
+    snprintf(tag, size, "%s/%s", slash ? slash + 1 : name, lrs_series_tag(val));
+}

@@ -6,6 +6,9 @@
 #ifndef LRSCOPE_RUN_PAIR_H
 #define LRSCOPE_RUN_PAIR_H
 
+#include <stddef.h>
+
+#include "sign_print.h"
 #include "tfevents.h"
 
 /* The validation sibling of a training run ("train", "training" or a name ending in
@@ -16,5 +19,9 @@ const lrs_run *run_pair_val(const lrs_reader *r, const lrs_run *run);
 /* Whether run is the validation sibling of a training run that was read (judged with it,
  * not alone). */
 int run_pair_is_val(const lrs_reader *r, const lrs_run *run);
+
+/* Takes val_run's loss (Keras: epoch_loss), or its val loss, as rs's val loss, and names
+ * it after the sibling ("validation/epoch_loss") into tag; nothing when it has neither. */
+void run_pair_take_val(const lrs_run *val_run, run_series *rs, char *tag, size_t size);
 
 #endif

@@ -156,3 +156,15 @@ int cli_is_tty(FILE *f)
 {
     return isatty(fileno(f));
 }
+
+int cli_grow(void **array, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return 0;
+    size_t grown = *cap ? *cap : 16;
+    while (grown < need) grown *= 2;
+    void *bigger = realloc(*array, grown * elem);
+    if (!bigger) return -1;
+    *array = bigger;
+    *cap = grown;
+    return 0;
+}

@@ -5,6 +5,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <stddef.h>
+
+/* Makes room for need elements of elem bytes in *array (of *cap so far), doubling from 16:
+ * 0, or -1 out of memory with *array and *cap as they were (the caller names what). */
+int cli_grow(void **array, size_t *cap, size_t need, size_t elem);
+
 /* Exit statuses shared by every command. */
 enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
 

@@ -222,13 +222,8 @@ static const lrs_run *hparams_run(const lrs_reader *r, const lrs_run *run)
 static int check_run(check_state *st, const check_args *a, const lrs_reader *r, const lrs_run *run,
                      const char *name)
 {
-    if (st->n_runs == st->cap_runs) {
-        size_t cap = st->cap_runs ? 2 * st->cap_runs : 64;
-        checked_run *grown = realloc(st->runs, cap * sizeof *grown);
-        if (!grown) return cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory");
-        st->runs = grown;
-        st->cap_runs = cap;
-    }
+    if (cli_grow((void **)&st->runs, &st->cap_runs, st->n_runs + 1, sizeof *st->runs))
+        return cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory for %zu runs", st->n_runs + 1);
     lrs_sign signs[CHECK_MAX_SIGNS];
     checked_run c = {.swept = -1};
     c.worst = run_verdict(st->monitor, run, run_pair_val(r, run), a->tag_glob, a->opt.total_steps, &c.rs, signs,

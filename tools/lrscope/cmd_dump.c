@@ -140,14 +140,8 @@ typedef struct table {
 
 static int table_add(table *t, char *const row[COLUMNS])
 {
-    if (t->rows == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 32;
-        char **cells = realloc(t->cells, cap * COLUMNS * sizeof *cells);
-        if (!cells)
-            return CLI_FAILED;
-        t->cells = cells;
-        t->cap = cap;
-    }
+    if (cli_grow((void **)&t->cells, &t->cap, t->rows + 1, COLUMNS * sizeof *t->cells))
+        return CLI_FAILED;
     for (int c = 0; c < COLUMNS; c++)
         if (!(t->cells[t->rows * COLUMNS + c] = strdup(row[c])))
             return CLI_FAILED;

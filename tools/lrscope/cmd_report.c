@@ -78,15 +78,10 @@ typedef struct report_state {
 
 static int remember_run(report_state *s, const lrs_run *run, const char *name)
 {
-    if (s->n_runs == s->cap_runs) {
-        size_t cap = s->cap_runs ? 2 * s->cap_runs : 16;
-        const lrs_run **runs = realloc(s->runs, cap * sizeof *runs);
-        if (runs) s->runs = runs;
-        char **names = realloc(s->names, cap * sizeof *names);
-        if (names) s->names = names;
-        if (!runs || !names) return cli_error(CLI_FAILED, "report: out of memory");
-        s->cap_runs = cap;
-    }
+    size_t cap_names = s->cap_runs; /* both arrays grow together */
+    if (cli_grow((void **)&s->runs, &s->cap_runs, s->n_runs + 1, sizeof *s->runs) ||
+        cli_grow((void **)&s->names, &cap_names, s->n_runs + 1, sizeof *s->names))
+        return cli_error(CLI_FAILED, "report: out of memory for %zu runs", s->n_runs + 1);
     if (!(s->names[s->n_runs] = strdup(name))) return cli_error(CLI_FAILED, "report: out of memory");
     s->runs[s->n_runs++] = run;
     return 0;

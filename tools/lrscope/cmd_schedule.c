@@ -84,13 +84,9 @@ static int read_metrics(const char *path, double **out, int64_t *n)
                            lineno, line);
             break;
         }
-        if (count == cap) {
-            double *bigger = realloc(v, 2 * cap * sizeof *v);
-            if (!bigger) {
-                rc = cli_error(CLI_FAILED, "--metrics %s: out of memory", path);
-                break;
-            }
-            v = bigger, cap *= 2;
+        if (cli_grow((void **)&v, &cap, count + 1, sizeof *v)) {
+            rc = cli_error(CLI_FAILED, "--metrics %s: out of memory", path);
+            break;
         }
         v[count++] = x;
     }

@@ -20,7 +20,7 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .spike_ratio = 1.5, .spike_spread = 6.0, .spike_recover = 5,
         .oscillation_noise_ratio = 2.5, .oscillation_min_noise = 0.05,
         .oscillation_min_drop = 0.02, .oscillation_lr_fraction = 0.5, .oscillation_rebound = 1.15,
-        .oscillation_rebound_noise = 7.0,
+        .oscillation_rebound_noise = 8.0,
         .oscillation_recover = 0.9, .oscillation_val_swing = 0.1, .oscillation_val_changes = 6,
         .oscillation_factor = 0.5,
         .plateau_threshold = 0.01, .plateau_patience = 300, .plateau_patience_fraction = 0.25,

@@ -118,7 +118,7 @@ typedef struct lrs_signs_options {
                                   * back without exploding), LR high: 1.15... */
     double oscillation_rebound_noise; /* ...and >= 1 + this x the run's earlier noise /
                                   * sqrt(window) (a block median's own scatter: the losses of
-                                  * small batches climb back that far by chance): 7 */
+                                  * small batches climb back that far by chance): 8 */
     double oscillation_recover;  /* or, during a divergence, a block level back below this x
                                   * its highest block since and below (1 - divergence_return_fall)
                                   * x the untrained loss, LR high (the run survived the climb:

@@ -254,7 +254,7 @@ static int blocks_series(const double *level, int blocks, const double *noise, d
 
 /* A loss that climbs back 1.2x above its best 2-block level: a too-high LR when its
  * points swing by 8% (a block median's chance scatter ~1.5%), chance when they swing by
- * 22% as a batch of 32's do (the threshold is 1 + 7 x 0.22 / sqrt(50) = 1.218). */
+ * 22% as a batch of 32's do (the threshold is 1 + 8 x 0.22 / sqrt(50) = 1.249). */
 static void a_rebound_must_beat_the_block_medians_scatter(void **state)
 {
     (void)state;

@@ -308,16 +308,12 @@ static int query(lrs_study *st, const char *sql, int bind, void **out, int *n, s
         return db_fail(st, sql);
     if (sqlite3_bind_parameter_count(q) > 0)
         sqlite3_bind_int(q, 1, bind);
-    int rc, cap = 0;
+    int rc;
+    size_t cap = 0;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 16;
-            void *grown = realloc(*out, (size_t)cap * size);
-            if (!grown) {
-                sqlite3_finalize(q);
-                return lrs_fail(LRS_ERR_NOMEM, "study: out of memory");
-            }
-            *out = grown;
+        if (lrs_array_grow(out, &cap, (size_t)*n + 1, size, "study") != LRS_OK) {
+            sqlite3_finalize(q);
+            return LRS_ERR_NOMEM;
         }
         row(q, (char *)*out + (size_t)(*n)++ * size);
     }

@@ -61,9 +61,8 @@ static int stands_out(const lrs_monitor *m, double level, double base, double sp
  * Adam's first-steps transient falls clearly below it within ~15 points): the too-high LR
  * undid what was learned (for cross-entropy, a uniform prediction: chance level). Counts
  * the points that show it; the first point of the series is the untrained loss. */
-static int returned_to_start(const lrs_monitor *m, loss_point_state *s)
+static int returned_to_start(loss_point_state *s, const lrs_signs_options *o)
 {
-    const lrs_signs_options *o = &m->opt;
     int fell = s->trend_min <= (1 - o->divergence_return_fall) * s->first_value ||
                (s->blown_step >= 0 && s->episodes == 0);
     int back = s->smooth >= (1 - o->divergence_return) * s->first_value;
@@ -105,7 +104,6 @@ static int never_learned(const lrs_monitor *m)
            (isnan(m->lr.now) || isnan(g->explosion_lr_min) || m->lr.now >= g->explosion_lr_min);
 }
 
-
 /* smooth_before, trend_before, spread_before: before x (the noise a jump must stand out of
  * is the one before it); the state's EMAs already include x. */
 static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smooth_before,
@@ -124,7 +122,7 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
         (x >= o->divergence_jump * s->first_value ||
          (x >= o->divergence_ratio * s->first_value && stands_out(m, x, s->first_value, spread_before))))
         s->blown_step = step;
-    int returned = returned_to_start(m, s);
+    int returned = returned_to_start(s, o);
 
     if (!(floor > 0)) { /* ratios assume a positive loss */
         s->high_run = s->climb_run = s->trend_run = s->out_run = 0;
@@ -235,8 +233,7 @@ void loss_point_feed(lrs_monitor *m, int64_t step, double x)
     double jump_floor = s->smooth_min;
     double residual = fabs(x - smooth_before);
     if (s->finite == 2) s->spread = residual;
-    else /* as many points as unthinned: a thinned point is as noisy as a per-step one */
-        s->spread += o->trend_smoothing * (fmin(residual, 3 * s->spread) - s->spread);
+    else s->spread += o->trend_smoothing * (fmin(residual, 3 * s->spread) - s->spread);
     s->smooth += o->smoothing * (x - s->smooth);
     s->trend += o->trend_smoothing * (x - s->trend);
     s->last_finite_step = step;

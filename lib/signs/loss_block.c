@@ -48,12 +48,6 @@ static int lr_is_high(const lrs_monitor *m)
     return m->lr.now >= m->opt.oscillation_lr_fraction * m->lr.peak;
 }
 
-/* The LR has decayed to plateau_decayed_fraction of its peak (if fed): a schedule's low phase. */
-static int lr_has_decayed(const lrs_monitor *m)
-{
-    return m->lr.peak > 0 && m->lr.now <= m->opt.plateau_decayed_fraction * m->lr.peak;
-}
-
 /* How many fitted block levels the ring still holds. */
 static int64_t recent_kept(const loss_block_state *b)
 {
@@ -202,7 +196,7 @@ static double plateau_gain_needed(const lrs_monitor *m)
 {
     const lrs_signs_options *o = &m->opt;
     double noise = earlier_noise(&m->block);
-    if (!lr_has_decayed(m) || isnan(noise))
+    if (!signs_lr_decayed(m) || isnan(noise))
         return o->plateau_threshold;
     return fmax(o->plateau_threshold, 4 * 1.25 * noise / sqrt(2.0 * o->window));
 }
@@ -236,7 +230,7 @@ static void plateau_ended(lrs_monitor *m, int64_t step, double level)
     lrs_sign *held = signs_waiting(m, b->plateau_sign);
     if (!held || held->kind != LRS_SIGN_PLATEAU) return;
     int cut = m->lr.now <= 0.5 * b->plateau_lr;
-    if (cut && lr_has_decayed(m)) return; /* at a spent LR a gain is likelier a lucky pair */
+    if (cut && signs_lr_decayed(m)) return; /* at a spent LR a gain is likelier a lucky pair */
     if (!cut)
         signs_rewrite(held, LRS_SIGN_PLATEAU, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
                       "%.180s; then it fell to %.4g by step %lld at the same LR: a pause, not a"
@@ -269,7 +263,7 @@ static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swingi
     if (noise > o->plateau_noise) points *= (noise / o->plateau_noise) * (noise / o->plateau_noise);
     /* At an LR already decayed to a sliver of its peak the loss has nothing left to wait
      * for: the weights barely move. */
-    if (lr_has_decayed(m)) points *= o->plateau_decayed_patience;
+    if (signs_lr_decayed(m)) points *= o->plateau_decayed_patience;
     double patience = fmax(points, o->plateau_patience_fraction * (double)b->points);
     if ((double)(b->points - b->best_points) < patience) return;
     if (!(b->best <= untrained_level(b) * (1 - o->plateau_min_fall))) return; /* never fell */
@@ -277,7 +271,7 @@ static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swingi
     b->plateaued = 1;
     b->plateau_lr = m->lr.now;
     long long since = (long long)(b->points - b->best_points);
-    if (lr_has_decayed(m)) {
+    if (signs_lr_decayed(m)) {
         /* A stall, or a decay, in the second half of a known run is a schedule's last,
          * low-LR phase (a step schedule's last step at two thirds), not an early decay. */
         int64_t phase_from = b->best_step > m->lr.decayed_step ? b->best_step : m->lr.decayed_step;

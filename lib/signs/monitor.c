@@ -167,9 +167,13 @@ static void feed_lr(lrs_monitor *m, int64_t step, double value)
     if (!isfinite(value)) return;
     m->lr.now = value;
     if (!(m->lr.peak >= value)) m->lr.peak = value;
-    int decayed = value <= m->opt.plateau_decayed_fraction * m->lr.peak;
-    if (!decayed) m->lr.decayed_step = -1;
+    if (!signs_lr_decayed(m)) m->lr.decayed_step = -1;
     else if (m->lr.decayed_step < 0) m->lr.decayed_step = step;
+}
+
+int signs_lr_decayed(const lrs_monitor *m)
+{
+    return m->lr.peak > 0 && m->lr.now <= m->opt.plateau_decayed_fraction * m->lr.peak;
 }
 
 int lrs_monitor_feed(lrs_monitor *m, lrs_role role, int64_t step, double value)

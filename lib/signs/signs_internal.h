@@ -177,6 +177,10 @@ int signs_options_take(lrs_signs_options *dst, const lrs_signs_options *opt);
  * (lrs_monitor_set_points): nothing when points is 0 or not below o->resolution_points. */
 void signs_options_thin(lrs_signs_options *o, int64_t points);
 
+/* The LR has decayed to plateau_decayed_fraction of its peak (0 when not fed): a
+ * schedule's low phase. */
+int signs_lr_decayed(const lrs_monitor *m);
+
 /* Queues a sign; message is printf-style. factor NaN when the action has none. Returns
  * the sign's number, by which hindsight finds it again (signs_waiting). */
 uint64_t signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, lrs_role role,

@@ -108,8 +108,7 @@ int lrs_monitor_set_points(lrs_monitor *m, int64_t points)
 {
     if (points < 0) return lrs_fail(LRS_ERR_ARG, "signs: points must be >= 0 (0 = unknown)");
     m->opt = m->base;
-    signs_options_thin(&m->opt, points);
-    m->thinned = m->opt.window != m->base.window || m->opt.smoothing != m->base.smoothing;
+    m->thinned = signs_options_thin(&m->opt, points);
     return LRS_OK;
 }
 

@@ -94,10 +94,10 @@ static double thinned_weight(double w, double k)
     return 1 - pow(1 - w, k);
 }
 
-void signs_options_thin(lrs_signs_options *o, int64_t points)
+int signs_options_thin(lrs_signs_options *o, int64_t points)
 {
     if (points < SIGNS_MIN_THINNED_POINTS || o->resolution_points <= 0 || points >= o->resolution_points)
-        return;
+        return 0;
     double k = (double)o->resolution_points / (double)points;
     o->smoothing = thinned_weight(o->smoothing, k);
     o->trend_smoothing = thinned_weight(o->trend_smoothing, k);
@@ -110,4 +110,5 @@ void signs_options_thin(lrs_signs_options *o, int64_t points)
     o->slow_min_points = thinned_count(o->slow_min_points, k, 3 * o->window);
     o->grad_min_points = thinned_count(o->grad_min_points, k, 5);
     o->start_points = thinned_count(o->start_points, k, 1);
+    return 1;
 }

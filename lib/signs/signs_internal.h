@@ -174,8 +174,9 @@ struct lrs_monitor {
 int signs_options_take(lrs_signs_options *dst, const lrs_signs_options *opt);
 
 /* Rescales o's point counts and smoothing weights for a loss series of `points` points
- * (lrs_monitor_set_points): nothing when points is 0 or not below o->resolution_points. */
-void signs_options_thin(lrs_signs_options *o, int64_t points);
+ * (lrs_monitor_set_points) and returns 1; 0, changing nothing, when points is under
+ * SIGNS_MIN_THINNED_POINTS or not below o->resolution_points. */
+int signs_options_thin(lrs_signs_options *o, int64_t points);
 
 /* The LR has decayed to plateau_decayed_fraction of its peak (0 when not fed): a
  * schedule's low phase. */

@@ -186,18 +186,14 @@ static ssize_t read_at(int fd, uint8_t *buf, size_t n, uint64_t offset)
 static int read_new_bytes(lrs_reader *r, lrs_run *run, uint32_t file, int fd, uint64_t size, size_t *n_records)
 {
     lrs_file_state *f = &run->files[file];
-    size_t chunk = lrs_reader_chunk ? lrs_reader_chunk : 1;
+    size_t chunk = lrs_reader_chunk ? lrs_reader_chunk : 1, cap = 0;
     uint8_t *buf = NULL;
     int rc = LRS_OK;
     while (rc == LRS_OK && f->offset < size) {
         uint64_t left = size - f->offset;
         size_t want = left < chunk ? (size_t)left : chunk;
-        uint8_t *grown = realloc(buf, want);
-        if (!grown) {
-            rc = lrs_fail(LRS_ERR_NOMEM, "%s: out of memory reading %zu bytes", f->path, want);
+        if ((rc = lrs_array_grow((void **)&buf, &cap, want, 1, f->path)) != LRS_OK)
             break;
-        }
-        buf = grown;
         ssize_t got = read_at(fd, buf, want, f->offset);
         if (got < 0) {
             rc = lrs_fail(LRS_ERR_IO, "%s: %s", f->path, strerror(errno));

@@ -171,18 +171,6 @@ static void print_run(const check_args *a, check_totals *t, const checked_run *c
 
 static const char hparams_start[] = "_hparams_/session_start_info";
 
-/* The first run whose name is >= key (runs are sorted by name). */
-static size_t first_run_from(const lrs_reader *r, const char *key)
-{
-    size_t lo = 0, hi = lrs_reader_run_count(r);
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(lrs_run_name(lrs_reader_run(r, mid)), key) < 0) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
-
 /* Whether child is a run directly inside the folder of the run named name. */
 static int is_child(const char *name, const char *child)
 {
@@ -204,7 +192,7 @@ static const lrs_run *hparams_run(const lrs_reader *r, const lrs_run *run)
     char prefix[4096];
     if (strcmp(name, ".")) {
         snprintf(prefix, sizeof prefix, "%s/", name);
-        i = first_run_from(r, prefix);
+        i = run_first_from(r, prefix);
     }
     const lrs_run *found = NULL;
     for (; i < n; i++) {

@@ -8,18 +8,24 @@
 static const char *const train_words[] = {"train", "training", NULL};
 static const char *const val_words[] = {"validation", "valid", "val", "eval", "test", NULL};
 
-/* The run named exactly name, by binary search (the reader sorts runs by name). */
-static const lrs_run *find_run(const lrs_reader *r, const char *name)
+size_t run_first_from(const lrs_reader *r, const char *key)
 {
     size_t lo = 0, hi = lrs_reader_run_count(r);
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(lrs_run_name(lrs_reader_run(r, mid)), name);
-        if (!c) return lrs_reader_run(r, mid);
-        if (c < 0) lo = mid + 1;
+        if (strcmp(lrs_run_name(lrs_reader_run(r, mid)), key) < 0) lo = mid + 1;
         else hi = mid;
     }
-    return NULL;
+    return lo;
+}
+
+/* The run named exactly name, NULL if none. */
+static const lrs_run *find_run(const lrs_reader *r, const char *name)
+{
+    size_t i = run_first_from(r, name);
+    if (i == lrs_reader_run_count(r)) return NULL;
+    const lrs_run *run = lrs_reader_run(r, i);
+    return strcmp(lrs_run_name(run), name) ? NULL : run;
 }
 
 /* If the last component of name is one of from[] or ends in "_" + one of them, the

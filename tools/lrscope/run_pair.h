@@ -11,6 +11,10 @@
 #include "sign_print.h"
 #include "tfevents.h"
 
+/* The first run (the reader sorts runs by name) whose name is >= key, by binary search;
+ * the run count when none is. */
+size_t run_first_from(const lrs_reader *r, const char *key);
+
 /* The validation sibling of a training run ("train", "training" or a name ending in
  * "_train": the same name with val, valid, validation, eval or test instead), NULL if
  * none was read. */

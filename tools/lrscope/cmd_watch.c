@@ -186,14 +186,12 @@ static void follow_tags(watched_run *w, const run_series *rs)
 
 /* Live, a loss logged every k-th step is judged on its own time scale (as check does, by
  * lrs_monitor_set_points) once its length can be told: --total-steps over the step gap
- * between its first two points. Without --total-steps it stays unknown. */
+ * of its points so far (two at least). Without --total-steps it stays unknown. */
 static void expect_points(watched_run *w, const run_series *rs, int64_t total_steps)
 {
     const lrs_series *loss = rs->role[LRS_ROLE_LOSS];
     if (w->points_known || total_steps <= 0 || !loss || lrs_series_len(loss) < 2) return;
-    const lrs_scalar *p = lrs_series_scalars(loss);
-    int64_t gap = p[1].step - p[0].step;
-    if (gap > 0) lrs_monitor_set_points(w->monitor, (total_steps - p[0].step) / gap + 1);
+    lrs_monitor_set_points(w->monitor, run_series_points_at(loss, total_steps));
     w->points_known = 1;
 }
 

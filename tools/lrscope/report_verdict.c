@@ -6,17 +6,6 @@
 #include "report.h"
 #include "run_pair.h"
 
-/* How many points the loss series would hold at total_steps, logged as it was (its mean
- * step gap): a run that stopped early (a NaN at step 161 of 938) is still a per-step log. */
-static int64_t expected_points(const lrs_series *loss, int64_t total_steps)
-{
-    size_t len = lrs_series_len(loss);
-    const lrs_scalar *p = lrs_series_scalars(loss);
-    if (len < 2 || total_steps <= p[len - 1].step) return (int64_t)len;
-    double gap = (double)(p[len - 1].step - p[0].step) / (double)(len - 1);
-    return gap > 0 ? (int64_t)((double)(total_steps - p[0].step) / gap) + 1 : (int64_t)len;
-}
-
 int run_verdict(lrs_monitor *m, const lrs_run *run, const lrs_run *val_run, const char *loss_glob,
                 int64_t total_steps, run_series *rs, lrs_sign *signs, int max, int *n)
 {
@@ -33,7 +22,7 @@ int run_verdict(lrs_monitor *m, const lrs_run *run, const lrs_run *val_run, cons
     size_t len = lrs_series_len(loss);
     if (total_steps <= 0) total_steps = len ? lrs_series_scalars(loss)[len - 1].step : 0;
     lrs_monitor_set_total_steps(m, total_steps);
-    lrs_monitor_set_points(m, expected_points(loss, total_steps)); /* an epoch log is judged per epoch */
+    lrs_monitor_set_points(m, run_series_points_at(loss, total_steps)); /* an epoch log is judged per epoch */
     lrs_monitor_set_hindsight(m, 1); /* the whole series is known: transients are seen as such */
     for (int r = 0; r < LRS_ROLE_COUNT; r++)
         if (rs->role[r]) lrs_monitor_set_tag(m, (lrs_role)r, lrs_series_tag(rs->role[r]));

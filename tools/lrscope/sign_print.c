@@ -53,6 +53,15 @@ void run_series_feed(lrs_monitor *m, const run_series *rs, size_t from[LRS_ROLE_
     }
 }
 
+int64_t run_series_points_at(const lrs_series *s, int64_t total_steps)
+{
+    size_t len = lrs_series_len(s);
+    const lrs_scalar *p = lrs_series_scalars(s);
+    if (len < 2 || total_steps <= p[len - 1].step) return (int64_t)len;
+    double gap = (double)(p[len - 1].step - p[0].step) / (double)(len - 1);
+    return gap > 0 ? (int64_t)((double)(total_steps - p[0].step) / gap) + 1 : (int64_t)len;
+}
+
 void sign_print_json(FILE *f, const char *run, const lrs_sign *s)
 {
     fputc('{', f);

@@ -22,6 +22,11 @@ void run_series_pick(const lrs_run *run, const char *loss_glob, run_series *out)
  * order (at one step: LR, then gradient norm, loss, val loss), and advances from[]. */
 void run_series_feed(lrs_monitor *m, const run_series *rs, size_t from[LRS_ROLE_COUNT]);
 
+/* How many points series s would hold at total_steps, logged as it was (its mean step
+ * gap so far): what lrs_monitor_set_points wants. A run that stopped early (a NaN at step
+ * 161 of 938) is still a per-step log. Its length when total_steps is not past its end. */
+int64_t run_series_points_at(const lrs_series *s, int64_t total_steps);
+
 /* {"run": ..., "kind": ..., "tag", "severity", "start_step", "end_step", "message",
  * "suggestion": {"action", "factor"}} (no "run" when run is NULL). */
 void sign_print_json(FILE *f, const char *run, const lrs_sign *s);

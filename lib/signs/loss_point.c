@@ -267,18 +267,8 @@ void loss_point_finish(lrs_monitor *m)
                          "ended back near its untrained level");
 }
 
-/* Hindsight on the divergences, at the end of the series (after the oscillations' own): a
- * divergence is raised at once, critical, since live nobody can tell whether the loss will
- * keep climbing; the rest of the run tells. Unless it exploded (divergence_jump x the
- * untrained loss: weights that far off recover by luck), a divergence whose critical sign
- * still waits becomes
- *   - a spike (info) when the loss came back within two blocks of its raise, stayed under
- *     divergence_jump x its minimum, and the run ended near its best, clearly below its
- *     untrained loss: a transient, as Adam's first steps at a high LR often are;
- *   - an oscillation (warning, reduce the LR) when the loss came back later, or settled
- *     instead of climbing on, and the run kept at least half of its fall: the LR knocked
- *     the run back without undoing its training. That is "the loss stops decreasing at a
- *     level well above where it was heading", a too-high LR, not a run lost for good. */
+/* The episode reached divergence_jump x the untrained loss: weights that far off recover
+ * by luck, so hindsight leaves its divergence as it is. */
 static int exploded(const loss_point_state *s, const lrs_signs_options *o,
                     const struct divergence_episode *e)
 {
@@ -321,6 +311,18 @@ static void rewrite_as_swing(lrs_monitor *m, lrs_sign *held, const struct diverg
                   signs_lr_clause(lr, e->lr));
 }
 
+/* Hindsight on the divergences, at the end of the series (after the oscillations' own): a
+ * divergence is raised at once, critical, since live nobody can tell whether the loss will
+ * keep climbing; the rest of the run tells. Unless it exploded (divergence_jump x the
+ * untrained loss: weights that far off recover by luck), a divergence whose critical sign
+ * still waits becomes
+ *   - a spike (info) when the loss came back within two blocks of its raise, stayed under
+ *     divergence_jump x its minimum, and the run ended near its best, clearly below its
+ *     untrained loss: a transient, as Adam's first steps at a high LR often are;
+ *   - an oscillation (warning, reduce the LR) when the loss came back later, or settled
+ *     instead of climbing on, and the run kept at least half of its fall: the LR knocked
+ *     the run back without undoing its training. That is "the loss stops decreasing at a
+ *     level well above where it was heading", a too-high LR, not a run lost for good. */
 void loss_point_hindsight(lrs_monitor *m)
 {
     loss_point_state *s = &m->loss;

@@ -28,7 +28,9 @@
 # training (a changed detector on the same curves); CHECK_ARGS="--set NAME=VALUE ..." passes
 # thresholds to every check. The same runs as a coarser log would show them (every K-th
 # step as logged, or K-step means): tools/bench/bench_signs_thin.py OUT_DIR THIN_DIR K
-# pick|mean, then REJUDGE=1 with THIN_DIR.
+# pick|mean, then REJUDGE=1 with THIN_DIR. Runs trained in PyTorch and logged as Lightning,
+# Hugging Face, Keras or a plain SummaryWriter log them: tools/bench/bench_signs_torch.py
+# OUT_DIR, then REJUDGE=1 with that OUT_DIR.
 set -eu
 build=${1:-build}
 out=${2:-$(mktemp -d /tmp/bench-signs-XXXXXX)}
@@ -175,8 +177,8 @@ for list in "$out"/total-*.txt; do
     "$bin" check --json --total-steps "$total" ${CHECK_ARGS:-} $(sed "s|^|$out/runs/|" "$list") \
         > "$out/check-$total.json" || true
 done
-"$bin" check --json ${CHECK_ARGS:-} $(grep ' fixture$' "$out/runs.txt" | cut -d' ' -f1 | sed "s|^|$out/runs/|") \
-    > "$out/check-fixture.json" || true
+fixture_runs=$(grep ' fixture$' "$out/runs.txt" | cut -d' ' -f1 | sed "s|^|$out/runs/|" || true)
+[ -z "$fixture_runs" ] || "$bin" check --json ${CHECK_ARGS:-} $fixture_runs > "$out/check-fixture.json" || true
 /usr/bin/python3 -c '
 import json, sys
 runs = [r for f in sys.argv[1:] for r in json.load(open(f))["runs"]]

@@ -17,7 +17,10 @@ written before the detectors were run on these runs:
   slow        far below and still falling (last quarter < 0.97 x the third quarter), or far
               below and made with a low LR (a schedule may have annealed it to a crawl)
   overfit     the val loss's mean over the last third is 5% above its minimum, reached
-              before the last third
+              before the last third; or (since session 6, the issue's own definition: "a
+              validation loss that stops falling or rises while the training loss keeps
+              falling") the mean of its last 3 evaluations is 5% above its minimum, reached
+              before them, while the training loss fell over the last third
   healthy     none of these, made with a good recipe (intent good: an LR and schedule that
               train this model well) or written by another framework
   survived    none of these, made at a deliberately wrong LR or an early-decaying schedule:
@@ -33,6 +36,7 @@ kinds, when check raised a sign of that kind at warning or above.
 """
 import json
 import math
+import os
 import sys
 
 KINDS = ["divergence", "oscillation", "plateau", "slow", "overfit"]
@@ -73,6 +77,21 @@ def peak_lr(s):
     return max(s.get("train/lr") or [math.nan])
 
 
+def overfits(val, loss):
+    """The val loss rose 5% above its best (see the module's comment), the session-6 rule
+    (a late rise) unless OLD_OVERFIT_LABEL=1 in the environment."""
+    if len(val) < 3 or not all(math.isfinite(v) for v in val):
+        return False
+    at = min(range(len(val)), key=lambda i: val[i])
+    if at < 2 * len(val) // 3 and mean(val[2 * len(val) // 3:]) >= 1.05 * val[at]:
+        return True
+    if os.environ.get("OLD_OVERFIT_LABEL") == "1" or len(val) < 6:
+        return False
+    at = min(range(len(val) - 3), key=lambda i: val[i])
+    train_fell = mean(loss[-len(loss) // 6:]) < mean(loss[-len(loss) // 3:-len(loss) // 6])
+    return mean(val[-3:]) >= 1.05 * val[at] and train_fell
+
+
 def label(s, intent, best_acc, best_lr):
     loss = s.get("train/loss") or s.get("loss") or []
     if intent == "nan" or any(not math.isfinite(x) for x in loss) or max(loss) >= 10 * loss[0]:
@@ -93,11 +112,8 @@ def label(s, intent, best_acc, best_lr):
         return "plateau"
     if far_below and (falling or intent == "low"):
         return "slow"
-    val = s.get("val/loss", [])
-    if len(val) >= 3:
-        at = min(range(len(val)), key=lambda i: val[i])
-        if at < 2 * len(val) // 3 and mean(val[2 * len(val) // 3:]) >= 1.05 * val[at]:
-            return "overfit"
+    if overfits(s.get("val/loss", []), loss):
+        return "overfit"
     return "healthy" if intent in ("good", "fixture") else "survived"
 
 
@@ -125,10 +141,21 @@ def left_for_good(s):
     return last_near, fast
 
 
+def corpus_name(path):
+    """The corpus run a judged run belongs to: the folder under runs/ (a Keras run's train/
+    and validation/ runs are inside it)."""
+    return path.split("/runs/", 1)[-1].split("/", 1)[0]
+
+
 def main(out):
     runs = [line.split() for line in open(f"{out}/runs.txt")]
     points = {name: load_points(f"{out}/runs/{name}.points") for name, _, _ in runs}
-    verdicts = {r["run"].rsplit("/", 1)[-1]: r for r in json.load(open(f"{out}/check.json"))["runs"]}
+    verdicts = {}
+    for r in json.load(open(f"{out}/check.json"))["runs"]:  # a Keras run's train/ and validation/ are one
+        v = verdicts.setdefault(corpus_name(r["run"]), {"verdict": "ok", "signs": []})
+        v["signs"] += r.get("signs", [])
+        rank = {"ok": 0, "warning": 1, "critical": 2}
+        v["verdict"] = max(v["verdict"], r.get("verdict", "ok"), key=lambda x: rank.get(x, 3))
 
     def group(name):
         parts = name.split("-")

@@ -327,7 +327,10 @@ void loss_point_hindsight(lrs_monitor *m)
 {
     loss_point_state *s = &m->loss;
     const lrs_signs_options *o = &m->opt;
-    int near_best = !s->diverging && s->trend <= 1.25 * s->trend_min &&
+    /* Near its best: the trend within 1.25x its lowest, or within one point's noise of it
+     * (on a batch-32 loss the lowest slow trend is a lucky low, 1.3x below where it ends). */
+    int near_best = !s->diverging &&
+                    (s->trend <= 1.25 * s->trend_min || s->trend - s->trend_min <= s->spread) &&
                     (s->first_value <= 0 || s->trend <= (1 - o->divergence_return_fall) * s->first_value);
     for (int i = 0; i < s->recovered_n; i++) {
         const struct divergence_episode *e = &s->recovered[i];

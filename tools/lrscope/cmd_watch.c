@@ -153,21 +153,24 @@ static void run_alert(const char *cmd, const char *run, const lrs_sign *s)
                  run, lrs_sign_kind_name(s->kind));
 }
 
-static watched_run *find_or_add(watched_run **runs, size_t *n, const char *name,
-                                const lrs_signs_options *opt)
+/* The runs followed so far, in the order they appeared. */
+typedef struct watched_runs {
+    watched_run *run;
+    size_t n, cap;
+} watched_runs;
+
+static watched_run *find_or_add(watched_runs *runs, const char *name, const lrs_signs_options *opt)
 {
-    for (size_t i = 0; i < *n; i++)
-        if (!strcmp((*runs)[i].name, name)) return &(*runs)[i];
-    watched_run *grown = realloc(*runs, (*n + 1) * sizeof **runs);
-    if (!grown) return NULL;
-    *runs = grown;
-    watched_run *w = &grown[*n];
+    for (size_t i = 0; i < runs->n; i++)
+        if (!strcmp(runs->run[i].name, name)) return &runs->run[i];
+    if (cli_grow((void **)&runs->run, &runs->cap, runs->n + 1, sizeof *runs->run)) return NULL;
+    watched_run *w = &runs->run[runs->n];
     *w = (watched_run){.name = strdup(name)};
     if (!w->name || lrs_monitor_open(&w->monitor, opt) != LRS_OK) {
         free(w->name);
         return NULL;
     }
-    ++*n;
+    runs->n++;
     return w;
 }
 
@@ -196,14 +199,14 @@ static void expect_points(watched_run *w, const run_series *rs, int64_t total_st
 }
 
 /* Feeds what each run gained since the last poll and reports new signs; returns the worst. */
-static int watch_poll(const watch_args *a, lrs_reader *r, watched_run **runs, size_t *n_runs,
+static int watch_poll(const watch_args *a, lrs_reader *r, watched_runs *runs,
                       const lrs_signs_options *opt)
 {
     int worst = -1;
     for (size_t i = 0; i < lrs_reader_run_count(r); i++) {
         const lrs_run *run = lrs_reader_run(r, i);
         if (run_pair_is_val(r, run)) continue; /* followed as its training run's val loss */
-        watched_run *w = find_or_add(runs, n_runs, lrs_run_name(run), opt);
+        watched_run *w = find_or_add(runs, lrs_run_name(run), opt);
         if (!w) {
             cli_warn("watch: out of memory following %s", lrs_run_name(run));
             continue;
@@ -264,8 +267,8 @@ int cmd_watch(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    watched_run *runs = NULL;
-    size_t n_runs = 0, damage_seen = 0;
+    watched_runs runs = {0};
+    size_t damage_seen = 0;
     int worst = -1;
     double deadline = a.timeout > 0 ? now_seconds() + a.timeout : INFINITY;
     while (!stop_requested) {
@@ -273,18 +276,18 @@ int cmd_watch(int argc, char **argv)
         for (; damage_seen < lrs_reader_damage_count(r); damage_seen++)
             if (lrs_reader_damage(r, damage_seen)->kind != LRS_DAMAGE_TRUNCATED)
                 cli_warn("%s", lrs_reader_damage(r, damage_seen)->message);
-        int w = watch_poll(&a, r, &runs, &n_runs, &a.opt);
+        int w = watch_poll(&a, r, &runs, &a.opt);
         if (w > worst) worst = w;
         double left = deadline - now_seconds();
         if (a.once || left <= 0) break;
         pause_for(fmin(a.interval, left));
     }
-    for (size_t i = 0; i < n_runs; i++) {
-        for (int k = 0; k < LRS_ROLE_COUNT; k++) free((char *)runs[i].tag[k]);
-        lrs_monitor_close(runs[i].monitor);
-        free(runs[i].name);
+    for (size_t i = 0; i < runs.n; i++) {
+        for (int k = 0; k < LRS_ROLE_COUNT; k++) free((char *)runs.run[i].tag[k]);
+        lrs_monitor_close(runs.run[i].monitor);
+        free(runs.run[i].name);
     }
-    free(runs);
+    free(runs.run);
     lrs_reader_close(r);
     return worst >= LRS_SEVERITY_CRITICAL ? SIGNS_EXIT_CRITICAL
          : worst >= LRS_SEVERITY_WARNING  ? SIGNS_EXIT_WARNING : SIGNS_EXIT_OK;

@@ -63,7 +63,11 @@ static int stands_out(const lrs_monitor *m, double level, double base, double sp
  * the points that show it; the first point of the series is the untrained loss. */
 static int returned_to_start(loss_point_state *s, const lrs_signs_options *o)
 {
-    int fell = s->trend_min <= (1 - o->divergence_return_fall) * s->first_value ||
+    /* A fall is a fall when it stands out of the loss's own noise too: a noisy loss (a
+     * mean squared error at batch 32) crawling at a too-low LR has a lucky low trend 13%
+     * under a first point that was itself a lucky draw, and noise takes it back there. */
+    int fell = (s->trend_min <= (1 - o->divergence_return_fall) * s->first_value &&
+                s->first_value - s->trend_min >= o->divergence_return_noise * s->spread) ||
                (s->blown_step >= 0 && s->episodes == 0);
     int back = s->smooth >= (1 - o->divergence_return) * s->first_value;
     s->return_run = fell && back && s->first_value > 0 ? s->return_run + 1 : 0;

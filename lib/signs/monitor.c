@@ -16,7 +16,7 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .divergence_ratio = 2.0, .divergence_confirm = 3, .divergence_climb_ratio = 1.6,
         .divergence_climb = 10, .divergence_jump = 10.0, .divergence_factor = 0.1,
         .divergence_return_fall = 0.1, .divergence_return = 0.05, .divergence_return_confirm = 20,
-        .divergence_spread = 5.0,
+        .divergence_spread = 5.0, .divergence_return_noise = 1.0,
         .spike_ratio = 1.5, .spike_spread = 6.0, .spike_recover = 5,
         .oscillation_noise_ratio = 2.5, .oscillation_min_noise = 0.05,
         .oscillation_min_drop = 0.02, .oscillation_lr_fraction = 0.5, .oscillation_rebound = 1.15,
@@ -52,6 +52,7 @@ static int signs_check_options(const lrs_signs_options *o)
             "divergence_return_fall and divergence_return", "in (0, 1), 0 <= return < return_fall");
     REQUIRE(o->divergence_return_confirm >= 1, "divergence_return_confirm", ">= 1");
     REQUIRE(o->divergence_spread >= 0, "divergence_spread", ">= 0");
+    REQUIRE(o->divergence_return_noise >= 0, "divergence_return_noise", ">= 0");
     REQUIRE(o->spike_ratio > 1 && o->spike_spread > 0, "spike_ratio and spike_spread", "> 1 and > 0");
     REQUIRE(o->oscillation_noise_ratio > 1 && o->oscillation_rebound > 1,
             "oscillation_noise_ratio and oscillation_rebound", "> 1");

@@ -103,6 +103,9 @@ typedef struct lrs_signs_options {
     double divergence_spread;    /* in a thinned series (lrs_monitor_set_points), a climb (and
                                   * the jump before a return to the untrained loss) must also
                                   * be this many mean deviations of the loss above its base: 5 */
+    double divergence_return_noise; /* the trend's fall before a return to the untrained loss
+                                  * must also be this many mean deviations of the loss (its
+                                  * per-point noise now): 1 */
 
     double spike_ratio;          /* a spike is >= ratio x the smoothed loss... 1.5 */
     double spike_spread;         /* ...and >= this many mean deviations above it: 6 */

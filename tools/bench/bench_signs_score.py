@@ -5,7 +5,10 @@ Rules, in order, on the logged train/loss (or `loss` for the fixtures) and val/a
 written before the detectors were run on these runs:
   divergence  a non-finite loss; or the loss exploded (a point 10x the first loss); or a
               5-point mean loss at least twice the first loss or the lowest 5-point mean
-              before it, never back under 0.9 x the first loss for good (it ended at chance);
+              before it, never back under 0.9 x the first loss for good (it ended at chance),
+              unless made with a low LR (since session 6: a mean-squared-error loss at
+              batch 32 doubles its lowest 5-point mean by noise alone while a too-low LR
+              leaves it near its first value: a crawl, not a divergence);
               or, made with a high LR, the last tenth's mean loss is at least 0.9 x the first
               loss (back at the untrained level: it kept nothing it learned)
   (far below  final val accuracy at least 0.10 under the best run of the same data and
@@ -96,7 +99,7 @@ def label(s, intent, best_acc, best_lr):
     loss = s.get("train/loss") or s.get("loss") or []
     if intent == "nan" or any(not math.isfinite(x) for x in loss) or max(loss) >= 10 * loss[0]:
         return "divergence"
-    if climbs_to_double(loss) and mean(loss[-20:]) >= 0.9 * loss[0]:
+    if intent != "low" and climbs_to_double(loss) and mean(loss[-20:]) >= 0.9 * loss[0]:
         return "divergence"
     if intent == "high" and mean(loss[-max(1, len(loss) // 10):]) >= 0.9 * loss[0]:
         return "divergence"

@@ -108,6 +108,35 @@ static int never_learned(const lrs_monitor *m)
            (isnan(m->lr.now) || isnan(g->explosion_lr_min) || m->lr.now >= g->explosion_lr_min);
 }
 
+/* A run whose loss left its untrained level in its first steps, decisively (the smoothed
+ * loss divergence_return_fall away from the first point and divergence_spread mean
+ * deviations of the noise now), came back to it and has stayed there for
+ * divergence_return_confirm points, its trend never divergence_return_fall below it, after
+ * 4 blocks: the LR killed the network (dead units, saturated outputs: a CNN at SGD 1 sits at
+ * chance) with no point 2x above the start and no gradient norm logged to show it. A
+ * too-low LR never leaves its start that far; a noisy loss's excursions are within its
+ * noise; a run whose first point was a lucky low draw sits above the band. */
+static int came_back_dead(const lrs_monitor *m)
+{
+    const loss_point_state *s = &m->loss;
+    const lrs_signs_options *o = &m->opt;
+    return s->episodes == 0 && s->finite >= 4 * (int64_t)o->window && s->first_value > 0 &&
+           s->trend_min > (1 - o->divergence_return_fall) * s->first_value &&
+           s->moved >= o->divergence_return_fall * s->first_value &&
+           s->moved >= o->divergence_spread * s->spread &&
+           s->near_start_run >= o->divergence_return_confirm;
+}
+
+/* Where smooth has been farthest from the untrained loss, and whether it is near it now. */
+static void track_start_distance(loss_point_state *s, const lrs_signs_options *o, int64_t step)
+{
+    double away = fabs(s->smooth - s->first_value);
+    if (away > s->moved) s->moved = away, s->moved_step = step, s->moved_to = s->smooth;
+    int near = s->smooth >= (1 - o->divergence_return) * s->first_value &&
+               s->smooth <= (1 + o->divergence_return_fall) * s->first_value;
+    s->near_start_run = near ? s->near_start_run + 1 : 0;
+}
+
 /* smooth_before, trend_before, spread_before: before x (the noise a jump must stand out of
  * is the one before it); the state's EMAs already include x. */
 static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smooth_before,
@@ -122,11 +151,16 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
     s->trend_run = s->trend > trend_before ? s->trend_run + 1 : 0;
     s->last_jump = jump_floor > 0 && x >= o->divergence_jump * jump_floor;
     s->jump_run = s->last_jump ? s->jump_run + 1 : 0;
+    /* Blown: tenfold, or twice the untrained loss with the smoothed loss there too (one
+     * noisy point of a mean squared error at batch 32, 24% scatter, reaches twice a low
+     * first draw; a blow-up lasts, or is far larger). */
     if (s->blown_step < 0 && s->first_value > 0 &&
         (x >= o->divergence_jump * s->first_value ||
-         (x >= o->divergence_ratio * s->first_value && stands_out(m, x, s->first_value, spread_before))))
+         (x >= o->divergence_ratio * s->first_value && s->smooth >= o->divergence_ratio * s->first_value &&
+          stands_out(m, x, s->first_value, spread_before))))
         s->blown_step = step;
     int returned = returned_to_start(s, o);
+    track_start_distance(s, o, step);
 
     if (!(floor > 0)) { /* ratios assume a positive loss */
         s->high_run = s->climb_run = s->trend_run = s->out_run = 0;
@@ -161,6 +195,12 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
     else if (never_learned(m))
         raise_divergence(m, s->first_step, step, x,
                          "never fell 10% below its untrained level while the gradient norm exploded");
+    else if (came_back_dead(m)) {
+        char why[160];
+        snprintf(why, sizeof why, "left its untrained level for %.4g at step %lld and came back to"
+                 " it to stay (a dead network)", s->moved_to, (long long)s->moved_step);
+        raise_divergence(m, s->first_step, step, x, why);
+    }
 }
 
 /* A point far above the fast EMA opens a candidate; it is a spike if the loss comes

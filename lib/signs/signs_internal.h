@@ -36,6 +36,11 @@ typedef struct loss_point_state {
     int64_t high_step;
     int64_t trend_min_step;  /* where trend_min was reached */
     int return_run;          /* consecutive points with smooth back near first_value */
+    int near_start_run;      /* consecutive points with smooth within (1 - divergence_return,
+                              * 1 + divergence_return_fall) x first_value */
+    double moved;            /* the farthest smooth has been from first_value, and where */
+    int64_t moved_step;
+    double moved_to;
     int high_run;            /* consecutive points with loss and smooth >= ratio x trend_min */
     int out_run;             /* consecutive points whose smooth stands out of the noise (stands_out) */
     int climb_run;           /* consecutive points where smooth rose */

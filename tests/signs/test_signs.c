@@ -72,6 +72,7 @@ static int count(const sign_list *l, lrs_sign_kind kind)
 
 static corpus_series series;
 static sign_list signs;
+static double noisy[3000]; /* a long series, off the stack */
 
 static void nan_is_critical_once_per_episode(void **state)
 {
@@ -283,6 +284,45 @@ static void a_noisy_crawl_back_at_its_first_point_did_not_diverge(void **state)
     }
     assert_true(critical[0] >= 3); /* without the guard, noise alone is a divergence */
     assert_int_equal(critical[1], 0);
+}
+
+/* A CNN at SGD 1 (PyTorch, Fashion-MNIST, no gradient norm logged): its loss dips to
+ * 1.9 in its first steps, comes back to chance (2.303) and sits there, flat to 0.5%, no
+ * point twice the untrained loss: a dead network, critical once 4 blocks have shown it.
+ * The same start at a too-low LR, never leaving 2.30 by more than its noise, is not. */
+static void a_loss_that_left_and_came_back_to_stay_is_a_dead_network(void **state)
+{
+    (void)state;
+    static const double start[8] = {2.30, 2.29, 2.16, 2.05, 1.90, 1.94, 2.20, 2.31};
+    enum { N = 600 };
+    double loss[N];
+    synth_rng rng = {7};
+    for (int t = 0; t < N; t++) loss[t] = t < 8 ? start[t] : 2.303 * synth_noise(&rng, 0.005);
+    run(loss, NULL, N, 1, NULL, &signs);
+    const lrs_sign *d = find(&signs, LRS_SIGN_DIVERGENCE);
+    assert_non_null(d);
+    assert_int_equal(d->severity, LRS_SEVERITY_CRITICAL);
+    assert_int_equal(d->start_step, 0);
+    assert_int_equal(d->end_step, 199); /* 4 blocks of 50 */
+    assert_non_null(strstr(d->message, "left its untrained level for"));
+    assert_non_null(strstr(d->message, "a dead network"));
+
+    for (int t = 0; t < N; t++) loss[t] = (2.30 - 0.05 * t / N) * synth_noise(&rng, 0.005);
+    run(loss, NULL, N, 1, NULL, &signs);
+    assert_null(find(&signs, LRS_SIGN_DIVERGENCE));
+
+    /* Excursions within the noise (divergence_spread: 12% or 24% per point, flat), and a
+     * level outside the band (a first point 0.8x the level the loss then keeps, 3% noise):
+     * neither is a death. */
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        synth_rng r = {seed};
+        for (int t = 0; t < 3000; t++) noisy[t] = synth_noise(&r, seed % 2 ? 0.24 : 0.12);
+        run(noisy, NULL, 3000, 1, NULL, &signs);
+        assert_null(find(&signs, LRS_SIGN_DIVERGENCE));
+        for (int t = 0; t < 3000; t++) noisy[t] = t ? synth_noise(&r, 0.03) : 0.8;
+        run(noisy, NULL, 3000, 1, NULL, &signs);
+        assert_null(find(&signs, LRS_SIGN_DIVERGENCE));
+    }
 }
 
 /* A judge that drains only at the end must not lose a critical sign to many spikes. */
@@ -1385,6 +1425,7 @@ int main(void)
         cmocka_unit_test(hindsight_calls_a_divergence_the_run_recovered_from_a_transient),
         cmocka_unit_test(hindsight_calls_a_jump_on_a_noisy_loss_a_transient),
         cmocka_unit_test(a_noisy_crawl_back_at_its_first_point_did_not_diverge),
+        cmocka_unit_test(a_loss_that_left_and_came_back_to_stay_is_a_dead_network),
         cmocka_unit_test(hindsight_calls_a_divergence_the_run_rode_out_an_oscillation),
         cmocka_unit_test(hindsight_calls_a_plateau_the_loss_then_left_info),
         cmocka_unit_test(a_full_queue_drops_info_signs_first),

@@ -212,6 +212,19 @@ def main(out):
     told = [n for n in too_high if any(s["severity"] != "info" and s["suggestion"]["action"] in ("reduce_lr", "stop")
                                        for s in verdicts.get(n, {}).get("signs", []))]
     print(f"too-high-LR runs (divergence or oscillation) told to lower the LR or stop: {len(told)} of {len(too_high)}")
+    by_data = sorted({data for _, _, data in runs})
+    if len(by_data) > 1:
+        print("by data (and log shape): recall per kind (labelled runs), healthy runs alarmed")
+        for data in by_data:
+            names = [n for n, _, d in runs if d == data]
+            cells = []
+            for kind in KINDS:
+                have = [n for n in names if labelled[n] == kind]
+                if have:
+                    cells.append(f"{kind} {sum(raised(n, kind) for n in have)}/{len(have)}")
+            healthy = [n for n in names if labelled[n] == "healthy"]
+            alarmed = [n for n in healthy if any(s["severity"] != "info" for s in verdicts.get(n, {}).get("signs", []))]
+            print(f"  {data:16} {'  '.join(cells)}  healthy alarmed {len(alarmed)}/{len(healthy)}")
     for kind in ("healthy", "survived"):
         have = [n for n, _, _ in runs if labelled[n] == kind]
         alarms = [n for n in have

@@ -31,7 +31,6 @@ bench_signs_score.py's rules, never from the detectors. runs.txt and total-N.txt
 bench_signs.sh writes them (N in the logged steps: epochs for keras).
 """
 import argparse
-import gzip
 import json
 import math
 import os
@@ -48,14 +47,9 @@ warnings.filterwarnings("ignore", category=UserWarning)  # torch 1.13: Sequentia
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_signs_thin import bytes_field, event, field, record  # noqa: E402
+from bench_train_torch import DATA, idx  # noqa: E402
 
-DATA = "/usr/share/datasets/fashion-mnist"
 SHAPES = ["torch", "lightning", "hf", "keras"]
-
-
-def idx(path, offset):
-    with gzip.open(path, "rb") as f:
-        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
 
 
 def fashion(n_train, n_val):

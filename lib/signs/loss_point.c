@@ -55,6 +55,15 @@ static int stands_out(const lrs_monitor *m, double level, double base, double sp
     return level - base >= m->opt.divergence_spread * spread;
 }
 
+/* Whether the smoothed loss stands divergence_spread mean deviations above the untrained
+ * loss, once the noise is known: one heavy-tailed point of a mean squared error (2x its
+ * level at batch 32) lifts the smoothed loss past twice a low first draw, not that far. */
+static int smooth_stands_out(const lrs_monitor *m, double spread)
+{
+    const loss_point_state *s = &m->loss;
+    return s->finite <= SIGNS_NOISE_POINTS || s->smooth - s->first_value >= m->opt.divergence_spread * spread;
+}
+
 /* The loss came back to where training started after clearly beating it, or stays there
  * after a point divergence_ratio x above it that raised no divergence (the weights were
  * blown; a run that collapses within its first points never lets the slow trend fall far;
@@ -157,7 +166,7 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
     if (s->blown_step < 0 && s->first_value > 0 &&
         (x >= o->divergence_jump * s->first_value ||
          (x >= o->divergence_ratio * s->first_value && s->smooth >= o->divergence_ratio * s->first_value &&
-          stands_out(m, x, s->first_value, spread_before))))
+          stands_out(m, x, s->first_value, spread_before) && smooth_stands_out(m, spread_before))))
         s->blown_step = step;
     int returned = returned_to_start(s, o);
     track_start_distance(s, o, step);
@@ -279,7 +288,16 @@ void loss_point_feed(lrs_monitor *m, int64_t step, double x)
     if (s->finite == 2) s->spread = residual;
     else s->spread += o->trend_smoothing * (fmin(residual, 3 * s->spread) - s->spread);
     s->smooth += o->smoothing * (x - s->smooth);
-    s->trend += o->trend_smoothing * (x - s->trend);
+    /* The slow trend starts as the running mean of the points so far (until the EMA's own
+     * weight is larger): an EMA started at the first point would hold that one draw for
+     * ~1/weight points, and a noisy loss's lucky low first point (0.6x its level at 24%
+     * noise) would stay its running minimum, every later point a "climb" from it. Once the
+     * noise is known, the minimum starts from the trend, unless a blow-up came first (then
+     * the first point is the level it blew up from). */
+    int per_step = !m->coarse; /* a coarse log's first points are already far apart */
+    s->trend += (per_step ? fmax(o->trend_smoothing, 1.0 / (double)s->finite) : o->trend_smoothing) * (x - s->trend);
+    if (per_step && s->finite == SIGNS_NOISE_POINTS + 1 && s->blown_step < 0 && s->trend > s->trend_min)
+        s->trend_min = s->trend, s->trend_min_step = step;
     s->last_finite_step = step;
     s->last_value = x;
     if (s->smooth < s->smooth_min) s->smooth_min = s->smooth;

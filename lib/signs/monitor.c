@@ -110,6 +110,7 @@ int lrs_monitor_set_points(lrs_monitor *m, int64_t points)
     if (points < 0) return lrs_fail(LRS_ERR_ARG, "signs: points must be >= 0 (0 = unknown)");
     m->opt = m->base;
     m->thinned = signs_options_thin(&m->opt, points);
+    m->coarse = points > 0 && points < m->base.resolution_points;
     return LRS_OK;
 }
 

@@ -167,6 +167,8 @@ struct lrs_monitor {
     int finished;
     int hindsight;           /* lrs_monitor_set_hindsight */
     int thinned;             /* lrs_monitor_set_points thinned the options */
+    int coarse;              /* ...was told of fewer points than resolution_points (thinned,
+                              * or too few to thin): not a per-step log */
     uint64_t raised;         /* signs raised so far: the next sign's number */
     lrs_sign queue[SIGNS_QUEUE];
     uint64_t queue_seq[SIGNS_QUEUE]; /* each waiting sign's number */

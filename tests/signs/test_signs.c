@@ -284,6 +284,16 @@ static void a_noisy_crawl_back_at_its_first_point_did_not_diverge(void **state)
     }
     assert_true(critical[0] >= 3); /* without the guard, noise alone is a divergence */
     assert_int_equal(critical[1], 0);
+
+    /* A first point 0.6x the level (PyTorch, a regression at Adam 3e-6, seed 3: 0.62
+     * against 1.05): neither the running minimum nor the untrained loss is that one draw,
+     * or every later point is a climb from it (critical at step 10). */
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        synth_rng rng = {seed};
+        for (int t = 0; t < N; t++) loss[t] = t ? (1.1 - 0.1 * t / N) * synth_noise(&rng, 0.24) : 0.6 * 1.1;
+        run(loss, lr, N, 1, NULL, &signs);
+        assert_null(find(&signs, LRS_SIGN_DIVERGENCE));
+    }
 }
 
 /* A CNN at SGD 1 (PyTorch, Fashion-MNIST, no gradient norm logged): its loss dips to
@@ -1012,7 +1022,7 @@ static const lrs_sign *worst_sign(void)
 }
 
 /* The defaults count points of a per-step log: on 40 epoch means a climb back to the
- * untrained loss fits in no window: only the series' end tells. Told the series holds 40 points, the monitor judges it
+ * untrained loss fits in no window: only 10 points of climb, or the series' end, tell. Told the series holds 40 points, the monitor judges it
  * as a per-step log seen every ~11th step: the climb is critical within 6 epochs, a crawl
  * is slow, a healthy fall raises nothing. */
 static void an_epoch_level_log_is_judged_on_its_own_time_scale(void **state)
@@ -1021,8 +1031,8 @@ static void an_epoch_level_log_is_judged_on_its_own_time_scale(void **state)
     hindsight = 1;
     epochs_of(learns_then_climbs);
     run(epoch_loss, NULL, EPOCHS, 1, NULL, &signs);
-    const lrs_sign *d = find(&signs, LRS_SIGN_DIVERGENCE); /* only the end tells */
-    assert_true(!d || d->end_step == EPOCHS - 1);
+    const lrs_sign *d = find(&signs, LRS_SIGN_DIVERGENCE); /* late: 10 points of climb */
+    assert_true(!d || d->end_step > 18);
     points_known = EPOCHS;
     run(epoch_loss, NULL, EPOCHS, 1, NULL, &signs);
     d = find(&signs, LRS_SIGN_DIVERGENCE);

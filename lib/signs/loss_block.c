@@ -349,6 +349,18 @@ static int raising_would_explode(const lrs_monitor *m, double lr, double factor)
     return g->explosions > 0 && (isnan(lr) || isnan(g->explosion_lr_min) || factor * lr >= g->explosion_lr_min);
 }
 
+/* The loss fell from its untrained level to level by more than slow_min_scatter block
+ * medians' chance scatter (1.25 x the run's noise / sqrt(window), relative): it moved. A network
+ * killed in its first steps sits at chance with a drift of 0.1% that a line fits as a
+ * "fall" (Lightning logs it from step 49, already dead): "raise the LR" would be the
+ * wrong way. */
+static int fell_beyond_scatter(const lrs_monitor *m, double level)
+{
+    double noise = earlier_noise(&m->block);
+    double scatter = isnan(noise) ? 0 : 1.25 * noise / sqrt((double)m->opt.window);
+    return untrained_level(&m->block) - level > m->opt.slow_min_scatter * scatter * level;
+}
+
 /* A slow sign is raised (once per run): the LR it was raised at and the factor it asked
  * for, for hindsight (judge_slow_after) to weigh against a later gradient explosion. */
 static void note_slow(loss_block_state *b, double lr, double factor)
@@ -365,6 +377,7 @@ static void judge_slow(lrs_monitor *m, int64_t step, double level)
     if (b->slow_raised || b->oscillating || m->loss.diverging) return;
     if (b->points < o->slow_min_points) return;
     if (level < untrained_level(b) * (1 - o->slow_max_fall)) return; /* already fell well */
+    if (!fell_beyond_scatter(m, level)) return;
     if (m->lr.now > 1.01 * m->lr.at_block_end) return;              /* still warming up */
     double slope, t;
     if (!level_slope(b, &slope, &t) || !(slope < 0 && t <= -o->slow_min_t)) return;
@@ -485,7 +498,7 @@ static void judge_slow_end(lrs_monitor *m)
     if (o->total_steps > 0 && 10 * (m->loss.last_finite_step - first) < 9 * (o->total_steps - first))
         return; /* the series stopped well before the run's known end: not the run's end */
     double start = untrained_level(b), end = b->prev_median;
-    if (!(end > 0 && start > end)) return;
+    if (!(end > 0 && start > end) || !fell_beyond_scatter(m, end)) return;
     double area = (b->level_sum / (double)b->level_n - end) / (start - end);
     double x_end = b->recent_x[(b->recent_n - 1) % SIGNS_RECENT];
     double at_three_quarters = recent_level_at(b, 0.75 * x_end);

@@ -32,7 +32,7 @@ static const struct { const char *name; size_t offset; enum option_type type; } 
     DOUBLE(plateau_decayed_patience), DOUBLE(plateau_factor),
     INT(overfit_patience), DOUBLE(overfit_rise), DOUBLE(overfit_noise), DOUBLE(overfit_train_fall),
     INT(slow_min_points), DOUBLE(slow_max_fall), INT(start_points), DOUBLE(slow_ratio),
-    DOUBLE(slow_min_t),
+    DOUBLE(slow_min_t), DOUBLE(slow_min_scatter),
     DOUBLE(slow_end_area), DOUBLE(slow_end_share), DOUBLE(slow_end_lr_fraction),
     DOUBLE(grad_ratio), DOUBLE(grad_critical_ratio), INT(grad_min_points),
     DOUBLE(sweep_lr_ratio), DOUBLE(sweep_loss_ratio), DOUBLE(sweep_val_ratio),

@@ -167,6 +167,9 @@ typedef struct lrs_signs_options {
     int start_points;            /* 5 */
     double slow_ratio;           /* projected steps to halve >= ratio x horizon: 3 */
     double slow_min_t;           /* the fall is steady: slope t-statistic <= -this: 3 */
+    double slow_min_scatter;     /* and the loss fell below its untrained level by this many
+                                  * block medians' chance scatter (a dead network's drift of
+                                  * 0.1% is no crawl): 3 */
     double slow_end_area;        /* or, at the end (lrs_monitor_finish, of the whole run when
                                   * total_steps is known): the mean block level
                                   * sits >= this fraction of the whole fall above the last

@@ -1,3 +1,6 @@
+
+
+
 /* Each detector on series with a known sign and onset: kind, severity, onset,
  * suggestion; healthy curves (every schedule, step gaps), short series, restarts. */
 #include <math.h>
@@ -332,6 +335,29 @@ static void a_loss_that_left_and_came_back_to_stay_is_a_dead_network(void **stat
         for (int t = 0; t < 3000; t++) noisy[t] = t ? synth_noise(&r, 0.03) : 0.8;
         run(noisy, NULL, 3000, 1, NULL, &signs);
         assert_null(find(&signs, LRS_SIGN_DIVERGENCE));
+    }
+}
+
+/* A CNN killed by SGD 1 in its first steps (PyTorch, seed 5): its loss sat at 2.336 for
+ * the first block, rose to 2.36 and drifted back down to 2.341 at chance, a fall since
+ * step 100 that a line fits with a t-statistic to spare, but no fall from where it started:
+ * "raise the LR" would be the wrong way (slow_min_scatter). The same run falling 1.5% from
+ * its start (Adam at 3e-6) is a crawl. */
+static void a_drift_at_chance_is_no_crawl(void **state)
+{
+    (void)state;
+    enum { N = 1500 };
+    double loss[N], lr[N];
+    for (int fall = 0; fall < 2; fall++) {
+        synth_rng rng = {5};
+        for (int t = 0; t < N; t++) {
+            double dead = t < 50 ? 2.336 : t < 100 ? 2.36 : 2.36 - 0.019 * (t - 100) / (N - 101);
+            loss[t] = (fall ? 2.336 * (1 - 0.015 * t / (N - 1)) : dead) * synth_noise(&rng, 0.003);
+            lr[t] = fall ? 3e-6 : 1;
+        }
+        run(loss, lr, N, 1, NULL, &signs);
+        if (fall) assert_non_null(find(&signs, LRS_SIGN_SLOW));
+        else assert_null(find(&signs, LRS_SIGN_SLOW));
     }
 }
 
@@ -1227,7 +1253,7 @@ static void options_are_set_by_name(void **state)
     lrs_signs_options_init(&opt);
     lrs_signs_options_init(&defaults);
     size_t n = lrs_signs_option_count();
-    assert_int_equal(n, 55);
+    assert_int_equal(n, 56);
     for (size_t i = 0; i < n; i++) {
         char assignment[64];
         snprintf(assignment, sizeof assignment, "%s=%d", lrs_signs_option_name(i), (int)i + 2);
@@ -1436,6 +1462,7 @@ int main(void)
         cmocka_unit_test(hindsight_calls_a_jump_on_a_noisy_loss_a_transient),
         cmocka_unit_test(a_noisy_crawl_back_at_its_first_point_did_not_diverge),
         cmocka_unit_test(a_loss_that_left_and_came_back_to_stay_is_a_dead_network),
+        cmocka_unit_test(a_drift_at_chance_is_no_crawl),
         cmocka_unit_test(hindsight_calls_a_divergence_the_run_rode_out_an_oscillation),
         cmocka_unit_test(hindsight_calls_a_plateau_the_loss_then_left_info),
         cmocka_unit_test(a_full_queue_drops_info_signs_first),

@@ -617,6 +617,14 @@ static void a_decay_in_the_second_half_is_the_schedules_last_phase(void **state)
         assert_non_null(s);
         assert_non_null(strstr(s->message, "the schedule decayed too early"));
     }
+    /* Decayed early, and a lucky pair of blocks 5% lower in the second half (batch 512 at
+     * an LR of 1e-9 moves nothing): the decay, not that "best", dates the phase. */
+    for (int t = 0; t < n; t++) series.lr[t] = t < 250 ? 0.1 : 0.001;
+    for (int t = 500; t < 600; t++) series.loss[t] *= 0.95;
+    run(series.loss, series.lr, n, 1, &opt, &signs);
+    const lrs_sign *s = find(&signs, LRS_SIGN_PLATEAU);
+    assert_non_null(s);
+    assert_non_null(strstr(s->message, "the schedule decayed too early"));
 }
 
 /* At an LR decayed to a sliver of its peak the weights barely move: a flat loss there is

@@ -19,11 +19,30 @@ static void raise_explosion(lrs_monitor *m, int64_t step, double x, double ratio
     g->explosions++;
     if (isnan(m->lr.now) || m->lr.now < g->explosion_lr_min) g->explosion_lr_min = m->lr.now;
     char lr[48];
-    signs_raise(m, LRS_SIGN_GRAD_EXPLOSION, critical ? LRS_SEVERITY_CRITICAL : LRS_SEVERITY_WARNING,
+    uint64_t sign = signs_raise(m, LRS_SIGN_GRAD_EXPLOSION, critical ? LRS_SEVERITY_CRITICAL : LRS_SEVERITY_WARNING,
                 LRS_ROLE_GRAD_NORM, step, step, LRS_ACTION_REDUCE_LR, critical ? 0.1 : 0.5,
                 "gradient norm %.4g at step %lld is %.0fx its usual %.4g%s; lower the LR or clip"
                 " gradients near %.3g", x, (long long)step, ratio, usual,
                 signs_lr_clause(lr, m->lr.now), 3 * usual);
+    if (g->explosions <= SIGNS_RECOVERED) g->explosion_sign[g->explosions - 1] = sign;
+}
+
+/* Hindsight, at the end: a gradient explosion (a warning, under grad_critical_ratio) in a
+ * run whose loss ended near its best, never diverging for good, was a transient the run
+ * recovered from (a deeper model's early 11x spike at SGD 0.1), as a loss spike is: info.
+ * Live it stays a warning: nobody can tell yet. */
+void grad_hindsight(lrs_monitor *m)
+{
+    grad_state *g = &m->grad;
+    if (!loss_point_ended_near_best(m)) return;
+    int n = g->explosions < SIGNS_RECOVERED ? g->explosions : SIGNS_RECOVERED;
+    for (int i = 0; i < n; i++) {
+        lrs_sign *held = signs_waiting(m, g->explosion_sign[i]);
+        if (!held || held->kind != LRS_SIGN_GRAD_EXPLOSION || held->severity != LRS_SEVERITY_WARNING) continue;
+        signs_rewrite(held, LRS_SIGN_GRAD_EXPLOSION, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
+                      "%.200s; the run recovered and ended near its best loss: a transient",
+                      held->message);
+    }
 }
 
 void grad_feed(lrs_monitor *m, int64_t step, double x)

@@ -212,7 +212,10 @@ int lrs_monitor_finish(lrs_monitor *m)
     loss_point_finish(m);
     loss_block_finish(m);
     val_finish(m);
-    if (m->hindsight) loss_point_hindsight(m); /* after the oscillations' own hindsight */
+    if (m->hindsight) {
+        loss_point_hindsight(m); /* after the oscillations' own hindsight */
+        grad_hindsight(m);
+    }
     return LRS_OK;
 }
 

@@ -146,6 +146,7 @@ typedef struct grad_state {
     int exploding;
     int explosions;          /* episodes raised, and the lowest LR one was raised at (NaN if */
     double explosion_lr_min; /* the LR was not fed then) */
+    uint64_t explosion_sign[SIGNS_RECOVERED]; /* the first warnings' numbers, for hindsight */
     int nan_open;
 } grad_state;
 
@@ -215,6 +216,9 @@ void loss_point_reset(loss_point_state *s);
 void loss_point_feed(lrs_monitor *m, int64_t step, double value);
 void loss_point_finish(lrs_monitor *m);
 void loss_point_hindsight(lrs_monitor *m);
+/* At the series' end: not diverging, its trend within 1.25x its lowest (or within one
+ * point's noise of it) and divergence_return_fall below the untrained loss. */
+int loss_point_ended_near_best(const lrs_monitor *m);
 
 void loss_block_reset(loss_block_state *b);
 void loss_block_feed(lrs_monitor *m, int64_t step, double x);
@@ -226,5 +230,6 @@ void val_finish(lrs_monitor *m);
 
 void grad_reset(grad_state *g);
 void grad_feed(lrs_monitor *m, int64_t step, double value);
+void grad_hindsight(lrs_monitor *m);
 
 #endif

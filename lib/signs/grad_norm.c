@@ -24,7 +24,7 @@ static void raise_explosion(lrs_monitor *m, int64_t step, double x, double ratio
                 "gradient norm %.4g at step %lld is %.0fx its usual %.4g%s; lower the LR or clip"
                 " gradients near %.3g", x, (long long)step, ratio, usual,
                 signs_lr_clause(lr, m->lr.now), 3 * usual);
-    if (g->explosions <= SIGNS_RECOVERED) g->explosion_sign[g->explosions - 1] = sign;
+    if (g->explosions <= SIGNS_EXPLOSIONS_HELD) g->explosion_sign[g->explosions - 1] = sign;
 }
 
 /* Hindsight, at the end: a gradient explosion (a warning, under grad_critical_ratio) in a
@@ -35,7 +35,7 @@ void grad_hindsight(lrs_monitor *m)
 {
     grad_state *g = &m->grad;
     if (!loss_point_ended_near_best(m)) return;
-    int n = g->explosions < SIGNS_RECOVERED ? g->explosions : SIGNS_RECOVERED;
+    int n = g->explosions < SIGNS_EXPLOSIONS_HELD ? g->explosions : SIGNS_EXPLOSIONS_HELD;
     for (int i = 0; i < n; i++) {
         lrs_sign *held = signs_waiting(m, g->explosion_sign[i]);
         if (!held || held->kind != LRS_SIGN_GRAD_EXPLOSION || held->severity != LRS_SEVERITY_WARNING) continue;

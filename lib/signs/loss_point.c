@@ -373,6 +373,16 @@ static void rewrite_as_swing(lrs_monitor *m, lrs_sign *held, const struct diverg
                   signs_lr_clause(lr, e->lr));
 }
 
+/* Near its best: the trend within 1.25x its lowest, or within one point's noise of it (on
+ * a batch-32 loss the lowest slow trend is a lucky low, 1.3x below where it ends). */
+int loss_point_ended_near_best(const lrs_monitor *m)
+{
+    const loss_point_state *s = &m->loss;
+    return s->finite > 0 && !s->diverging &&
+           (s->trend <= 1.25 * s->trend_min || s->trend - s->trend_min <= s->spread) &&
+           (s->first_value <= 0 || s->trend <= (1 - m->opt.divergence_return_fall) * s->first_value);
+}
+
 /* Hindsight on the divergences, at the end of the series (after the oscillations' own): a
  * divergence is raised at once, critical, since live nobody can tell whether the loss will
  * keep climbing; the rest of the run tells. Unless it exploded (divergence_jump x the
@@ -385,16 +395,6 @@ static void rewrite_as_swing(lrs_monitor *m, lrs_sign *held, const struct diverg
  *     instead of climbing on, and the run kept at least half of its fall: the LR knocked
  *     the run back without undoing its training. That is "the loss stops decreasing at a
  *     level well above where it was heading", a too-high LR, not a run lost for good. */
-/* Near its best: the trend within 1.25x its lowest, or within one point's noise of it (on
- * a batch-32 loss the lowest slow trend is a lucky low, 1.3x below where it ends). */
-int loss_point_ended_near_best(const lrs_monitor *m)
-{
-    const loss_point_state *s = &m->loss;
-    return s->finite > 0 && !s->diverging &&
-           (s->trend <= 1.25 * s->trend_min || s->trend - s->trend_min <= s->spread) &&
-           (s->first_value <= 0 || s->trend <= (1 - m->opt.divergence_return_fall) * s->first_value);
-}
-
 void loss_point_hindsight(lrs_monitor *m)
 {
     loss_point_state *s = &m->loss;

@@ -13,6 +13,7 @@
 #define SIGNS_NOISE_POINTS 5        /* a thinned series' noise is known after this many points */
 #define SIGNS_QUEUE 64
 #define SIGNS_RECOVERED 8 /* recovered divergence episodes remembered for hindsight */
+#define SIGNS_EXPLOSIONS_HELD 8 /* gradient explosion signs remembered for hindsight */
 #define SIGNS_RECENT 64 /* block levels kept to tell a steady fall from one levelling off */
 #define SIGNS_RAISED_OSCILLATIONS 16 /* oscillation signs remembered for hindsight */
 
@@ -146,7 +147,7 @@ typedef struct grad_state {
     int exploding;
     int explosions;          /* episodes raised, and the lowest LR one was raised at (NaN if */
     double explosion_lr_min; /* the LR was not fed then) */
-    uint64_t explosion_sign[SIGNS_RECOVERED]; /* the first warnings' numbers, for hindsight */
+    uint64_t explosion_sign[SIGNS_EXPLOSIONS_HELD]; /* the first ones' sign numbers */
     int nan_open;
 } grad_state;
 

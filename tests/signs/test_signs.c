@@ -260,9 +260,10 @@ static void hindsight_calls_a_jump_on_a_noisy_loss_a_transient(void **state)
 }
 
 /* A mean squared error at batch 32 and a too-low LR (PyTorch, Adam 3e-6, a regression):
- * each point scatters 24%, the first one was a lucky low draw, and the loss barely falls. Its slow trend's lucky low sits 10% under that first point and the noise
- * takes the smoothed loss back above it for 20 points: not a return to the untrained loss,
- * since that fall was no larger than the loss's own noise (divergence_return_noise). */
+ * each point scatters 24%, the first one was a lucky low draw, and the loss barely falls.
+ * Its slow trend's lucky low sits 10% under that first point and the noise takes the
+ * smoothed loss back above it for 20 points: not a return to the untrained loss, since
+ * that fall was no larger than the loss's own noise (divergence_return_noise). */
 static void a_noisy_crawl_back_at_its_first_point_did_not_diverge(void **state)
 {
     (void)state;

@@ -187,6 +187,14 @@ static double untrained_level(const loss_block_state *b)
     return fmax(b->first_median, b->start_sum / b->start_n);
 }
 
+/* The chance scatter, relative to the level, of a level averaged over `blocks` block
+ * medians: 1.25 x the run's noise / sqrt(blocks x window) (a median's standard error is
+ * 1.25x a mean's); NaN before the run's noise is known. */
+static double median_scatter(const lrs_monitor *m, int blocks)
+{
+    return 1.25 * earlier_noise(&m->block) / sqrt((double)blocks * m->opt.window);
+}
+
 /* The relative gain that counts as an improvement: plateau_threshold, or, once the LR has
  * decayed to plateau_decayed_fraction of its peak, also 4x a 2-block level's chance scatter
  * (noise / sqrt(2 window) x 1.25 for a median): a decayed LR moves the loss less than that,
@@ -195,10 +203,10 @@ static double untrained_level(const loss_block_state *b)
 static double plateau_gain_needed(const lrs_monitor *m)
 {
     const lrs_signs_options *o = &m->opt;
-    double noise = earlier_noise(&m->block);
-    if (!signs_lr_decayed(m) || isnan(noise))
+    double scatter = median_scatter(m, 2);
+    if (!signs_lr_decayed(m) || isnan(scatter))
         return o->plateau_threshold;
-    return fmax(o->plateau_threshold, 4 * 1.25 * noise / sqrt(2.0 * o->window));
+    return fmax(o->plateau_threshold, 4 * scatter);
 }
 
 static int fit_recent(const loss_block_state *b, int64_t n, double *slope, double *t);
@@ -352,14 +360,14 @@ static int raising_would_explode(const lrs_monitor *m, double lr, double factor)
 }
 
 /* The loss fell from its untrained level to level by more than slow_min_scatter block
- * medians' chance scatter (1.25 x the run's noise / sqrt(window), relative): it moved. A network
+ * medians' chance scatter (median_scatter): it moved. A network
  * killed in its first steps sits at chance with a drift of 0.1% that a line fits as a
  * "fall" (Lightning logs it from step 49, already dead): "raise the LR" would be the
  * wrong way. */
 static int fell_beyond_scatter(const lrs_monitor *m, double level)
 {
-    double noise = earlier_noise(&m->block);
-    double scatter = isnan(noise) ? 0 : 1.25 * noise / sqrt((double)m->opt.window);
+    double scatter = median_scatter(m, 1);
+    if (isnan(scatter)) scatter = 0;
     return untrained_level(&m->block) - level > m->opt.slow_min_scatter * scatter * level;
 }
 

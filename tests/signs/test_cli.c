@@ -134,9 +134,6 @@ static void check_every_run_of_a_logdir(void **state)
     assert_non_null(strstr(out, "/rangetest: no loss series"));
 }
 
-/* Keras's TensorBoard callback: <dir>/train and <dir>/validation, both tagged epoch_loss,
- * one point per epoch. The validation loss rises while the model overfits; judged alone it
- * would be a diverging training loss (critical), paired it is the run's val loss. */
 /* Writes <root>/<dir>/train and .../validation as Keras does: epoch_loss, 50 epochs; the
  * training loss falls, then from epoch 12 climbs back (climbs) or keeps falling while the
  * validation loss rises (overfits). */
@@ -159,6 +156,9 @@ static void write_keras_run(const char *name, int climbs)
     assert_int_equal(lrs_writer_close(val), LRS_OK);
 }
 
+/* Keras's TensorBoard callback: <dir>/train and <dir>/validation, both tagged epoch_loss,
+ * one point per epoch. The validation loss rises while the model overfits; judged alone it
+ * would be a diverging training loss (critical), paired it is the run's val loss. */
 static void check_pairs_keras_train_and_validation_runs(void **state)
 {
     (void)state;

@@ -179,6 +179,10 @@ def main(out):
             return any(s["severity"] == "critical" for s in signs)
         return any(s["kind"] == kind and s["severity"] != "info" for s in signs)
 
+    def alarmed(name):
+        """check raised a warning or worse on the run, of any kind."""
+        return any(s["severity"] != "info" for s in verdicts.get(name, {}).get("signs", []))
+
     print(f"{'run':34} {'label':12} {'verdict':9} signs (warning and above)")
     for name, intent, data in runs:
         signs = verdicts.get(name, {}).get("signs", [])
@@ -223,12 +227,10 @@ def main(out):
                 if have:
                     cells.append(f"{kind} {sum(raised(n, kind) for n in have)}/{len(have)}")
             healthy = [n for n in names if labelled[n] == "healthy"]
-            alarmed = [n for n in healthy if any(s["severity"] != "info" for s in verdicts.get(n, {}).get("signs", []))]
-            print(f"  {data:16} {'  '.join(cells)}  healthy alarmed {len(alarmed)}/{len(healthy)}")
+            print(f"  {data:16} {'  '.join(cells)}  healthy alarmed {sum(map(alarmed, healthy))}/{len(healthy)}")
     for kind in ("healthy", "survived"):
         have = [n for n, _, _ in runs if labelled[n] == kind]
-        alarms = [n for n in have
-                  if any(s["severity"] != "info" for s in verdicts.get(n, {}).get("signs", []))]
+        alarms = [n for n in have if alarmed(n)]
         print(f"{kind} runs with a warning or worse: {len(alarms)} of {len(have)}"
               + (f" ({', '.join(alarms)})" if alarms else ""))
 

@@ -237,6 +237,33 @@ static void check_prints_a_repeated_sign_once(void **state)
     assert_non_null(strstr(out, " (and 2 more, steps 400\u2013600) | "));
 }
 
+/* Adam's first steps at 30x its usual LR blow the loss up 4.5x, then it learns well (the
+ * first 12 losses of a Fashion-MNIST run). After the fact that is a transient (info); with
+ * --live, the critical divergence watch and the trainer raised at step 4, and no sign that
+ * needs the run's end. */
+static void check_live_gives_each_sign_as_raised(void **state)
+{
+    (void)state;
+    if (!bin()) skip();
+    static const double start[12] = {2.31, 8.52, 10.38, 7.04, 6.69, 5.92, 2.93, 2.09, 1.55, 1.42, 1.39, 1.13};
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/live/transient", root);
+    lrs_writer *w;
+    assert_int_equal(lrs_writer_open(&w, dir, NULL), LRS_OK);
+    for (int t = 0; t < 2000; t++) { /* a per-step log: not thinned */
+        double x = t < 12 ? start[t] : (0.3 + 0.9 * exp(-(t - 12) / 500.0)) * (1 + 0.1 * ((t * 7) % 5 - 2) / 2.0);
+        assert_int_equal(lrs_writer_add_scalar(w, "train/lr", t, 0.03), LRS_OK);
+        assert_int_equal(lrs_writer_add_scalar(w, "train/loss", t, x), LRS_OK);
+    }
+    assert_int_equal(lrs_writer_close(w), LRS_OK);
+    assert_int_equal(lrscope(out, sizeof out, "check --json %s", dir), 0);
+    assert_non_null(strstr(out, "{\"kind\": \"spike\", \"tag\": \"train/loss\", \"severity\": \"info\", \"start_step\": 0, "));
+    assert_null(strstr(out, "\"divergence\""));
+    assert_int_equal(lrscope(out, sizeof out, "check --json --live %s", dir), 2);
+    assert_non_null(strstr(out, "{\"kind\": \"divergence\", \"tag\": \"train/loss\", \"severity\": \"critical\", \"start_step\": 0, \"end_step\": 4, "));
+    assert_null(strstr(out, "\"spike\", \"tag\": \"train/loss\", \"severity\": \"info\", \"start_step\": 0"));
+}
+
 static void check_cannot_read(void **state)
 {
     (void)state;
@@ -408,6 +435,7 @@ int main(void)
         cmocka_unit_test(check_pairs_keras_train_and_validation_runs),
         cmocka_unit_test(watch_judges_a_per_epoch_loss_on_its_time_scale),
         cmocka_unit_test(check_prints_a_repeated_sign_once),
+        cmocka_unit_test(check_live_gives_each_sign_as_raised),
         cmocka_unit_test(check_cannot_read),
         cmocka_unit_test(check_thresholds_are_options),
         cmocka_unit_test(check_compares_the_runs_of_a_sweep),

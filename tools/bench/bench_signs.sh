@@ -170,19 +170,24 @@ fi
 trained=$(date +%s)
 
 # Each run judged knowing its planned length, as the trainer's monitor does (--on-sign);
-# the fixtures from their last step.
-rm -f "$out"/check-*.json
-for list in "$out"/total-*.txt; do
-    total=$(basename "$list" .txt | cut -d- -f2)
-    "$bin" check --json --total-steps "$total" ${CHECK_ARGS:-} $(sed "s|^|$out/runs/|" "$list") \
-        > "$out/check-$total.json" || true
-done
-fixture_runs=$(grep ' fixture$' "$out/runs.txt" | cut -d' ' -f1 | sed "s|^|$out/runs/|" || true)
-[ -z "$fixture_runs" ] || "$bin" check --json ${CHECK_ARGS:-} $fixture_runs > "$out/check-fixture.json" || true
-/usr/bin/python3 -c '
+# the fixtures from their last step. check.json: after the fact (what check says);
+# live.json: each sign at the step watch or the trainer would have raised it (the delays).
+merge() { /usr/bin/python3 -c '
 import json, sys
 runs = [r for f in sys.argv[1:] for r in json.load(open(f))["runs"]]
-json.dump({"runs": runs}, sys.stdout)' "$out"/check-*.json > "$out/check.json"
+json.dump({"runs": runs}, sys.stdout)' "$@"; }
+rm -f "$out"/check-*.json "$out"/live-*.json
+fixture_runs=$(grep ' fixture$' "$out/runs.txt" | cut -d' ' -f1 | sed "s|^|$out/runs/|" || true)
+for mode in check live; do
+    flag=; [ $mode = check ] || flag=--live
+    for list in "$out"/total-*.txt; do
+        total=$(basename "$list" .txt | cut -d- -f2)
+        "$bin" check --json $flag --total-steps "$total" ${CHECK_ARGS:-} $(sed "s|^|$out/runs/|" "$list") \
+            > "$out/$mode-$total.json" || true
+    done
+    [ -z "$fixture_runs" ] || "$bin" check --json $flag ${CHECK_ARGS:-} $fixture_runs > "$out/$mode-fixture.json" || true
+    merge "$out"/$mode-*.json > "$out/$mode.json"
+done
 /usr/bin/python3 "$here/bench_signs_score.py" "$out"
 echo
 echo "$(wc -l < "$out/runs.txt") runs: trained in $((trained - start)) s, judged in $(($(date +%s) - trained)) s"

@@ -37,6 +37,7 @@ called every run with none of the labels above healthy).
 Scores: for divergence, a run is flagged when check raised any critical sign; for the other
 kinds, when check raised a sign of that kind at warning or above.
 """
+import itertools
 import json
 import math
 import os
@@ -122,23 +123,34 @@ def label(s, intent, best_acc, best_lr):
 
 def left_for_good(s):
     """(onset, fast): onset is the step after which the loss never came back near its running
-    minimum, the last step whose fast EMA (weight 0.3 on the new point) was within 1.2x the
-    lowest EMA so far; fast says whether the EMA then reached 2x that minimum (or a
-    non-finite value) within 20 steps (an explosion, not a slow drift). None when the run
-    ends near its minimum (it came back: no 'for good')."""
+    minimum: the last step whose level (the mean of the 21 points centred on it, so that
+    minibatch noise neither makes a lucky low the minimum nor a noisy point a departure, and
+    without an EMA's lag) was within 1.2x the lowest level so far; fast says whether the level
+    then reached 2x that minimum (or a non-finite value) within 20 steps (an explosion, not a
+    slow drift). None when the run ends near its minimum (it came back: no 'for good').
+    OLD_ONSET=1: the level is a fast EMA (weight 0.3) instead, as first written; on a batch-32
+    loss its lowest is a lucky low and the run "leaves" it at once."""
     steps = s.get("_steps", [])
     loss = s.get("train/loss") or s.get("loss") or []
-    ema, low, last_near, trace = None, math.inf, None, []
-    for step, x in zip(steps, loss):
-        if not math.isfinite(x):
-            trace.append((step, math.inf, low))
-            break
-        ema = x if ema is None else ema + 0.3 * (x - ema)
-        low = min(low, ema)
-        trace.append((step, ema, low))
-        if ema <= 1.2 * low:
+    finite = list(itertools.takewhile(math.isfinite, loss))
+    if os.environ.get("OLD_ONSET"):
+        level, ema = [], None
+        for x in finite:
+            ema = x if ema is None else ema + 0.3 * (x - ema)
+            level.append(ema)
+    else:
+        sums = [0.0, *itertools.accumulate(finite)]
+        n = len(finite)
+        level = [(sums[min(n, i + 11)] - sums[max(0, i - 10)]) / (min(n, i + 11) - max(0, i - 10)) for i in range(n)]
+    low, last_near, trace = math.inf, None, []
+    for step, e in zip(steps, level):
+        low = min(low, e)
+        trace.append((step, e, low))
+        if e <= 1.2 * low:
             last_near = step
-    if last_near is None or (trace and trace[-1][1] <= 1.2 * trace[-1][2]):
+    if len(finite) < len(loss):  # a non-finite value: the run never comes back
+        trace.append((steps[len(finite)], math.inf, low))
+    if last_near is None or trace[-1][1] <= 1.2 * trace[-1][2]:
         return None
     fast = any(last_near < st <= last_near + 20 and e >= 2 * lo for st, e, lo in trace)
     return last_near, fast
@@ -150,15 +162,24 @@ def corpus_name(path):
     return path.split("/runs/", 1)[-1].split("/", 1)[0]
 
 
-def main(out):
-    runs = [line.split() for line in open(f"{out}/runs.txt")]
-    points = {name: load_points(f"{out}/runs/{name}.points") for name, _, _ in runs}
+def read_verdicts(path):
+    """{corpus run: {"verdict", "signs"}} from a check --json file."""
     verdicts = {}
-    for r in json.load(open(f"{out}/check.json"))["runs"]:  # a Keras run's train/ and validation/ are one
+    for r in json.load(open(path))["runs"]:  # a Keras run's train/ and validation/ are one
         v = verdicts.setdefault(corpus_name(r["run"]), {"verdict": "ok", "signs": []})
         v["signs"] += r.get("signs", [])
         rank = {"ok": 0, "warning": 1, "critical": 2}
         v["verdict"] = max(v["verdict"], r.get("verdict", "ok"), key=lambda x: rank.get(x, 3))
+    return verdicts
+
+
+def main(out):
+    runs = [line.split() for line in open(f"{out}/runs.txt")]
+    points = {name: load_points(f"{out}/runs/{name}.points") for name, _, _ in runs}
+    verdicts = read_verdicts(f"{out}/check.json")
+    # live.json: each sign as raised while the run was written (check --live), for the delays;
+    # an older corpus without it is timed by check's own (after the fact) signs
+    live = read_verdicts(f"{out}/live.json") if os.path.exists(f"{out}/live.json") else None
 
     def group(name):
         parts = name.split("-")
@@ -199,19 +220,36 @@ def main(out):
         recall = f"{100 * len(hit) / len(have):.0f}%" if have else "-"
         precision = f"{100 * len(hit) / len(flagged):.0f}%" if flagged else "-"
         print(f"{kind:12} {len(have):5} {recall:>7} {precision:>9}")
+    timed = live or verdicts
     delays = {True: [], False: []}
+    at_once = []  # diverged with no minimum to leave (blown from its first points, or back to it at the end)
     for n, _, _ in runs:
-        left = left_for_good(points[n]) if labelled[n] == "divergence" else None
-        flags = [x["end_step"] for x in verdicts.get(n, {}).get("signs", []) if x["severity"] == "critical"]
+        if labelled[n] != "divergence":
+            continue
+        left = left_for_good(points[n])
+        flags = [x["end_step"] for x in timed.get(n, {}).get("signs", []) if x["severity"] == "critical"]
+        if left is None and flags:
+            at_once.append(min(flags) - points[n]["_steps"][0])
         if left is not None and flags:
             later = [f for f in flags if f >= left[0]]
             delays[left[1]].append(min(later) - left[0] if later else 0)  # flagged before it left: 0
+    when = "live (check --live)" if live else "after the fact"
     for fast, what in ((True, "explosions (2x within 20 steps)"), (False, "slow drifts")):
         d = sorted(delays[fast])
         if d:
-            print(f"divergence delay, {what}: {len(d)} diverged runs that did not come back, "
+            print(f"divergence delay {when}, {what}: {len(d)} diverged runs that did not come back, "
                   f"{sum(x <= 20 for x in d)} flagged within 20 steps of leaving the minimum for good; "
                   f"median {d[len(d) // 2]}, max {d[-1]} steps")
+    if at_once:
+        at_once.sort()
+        print(f"divergence {when}, runs with no minimum to leave for good: {len(at_once)}, first critical "
+              f"{sum(x <= 20 for x in at_once)} within 20 steps of the start; median {at_once[len(at_once) // 2]}, "
+              f"max {at_once[-1]} steps")
+    if live:
+        healthy = [n for n, _, _ in runs if labelled[n] == "healthy"]
+        stopped = [n for n in healthy if any(x["severity"] == "critical" for x in live.get(n, {}).get("signs", []))]
+        print(f"healthy runs with a live critical sign (--on-sign stop would end them): {len(stopped)} of {len(healthy)}"
+              + (f" ({', '.join(stopped)})" if stopped else ""))
     too_high = [n for n, _, _ in runs if labelled[n] in ("divergence", "oscillation")]
     told = [n for n in too_high if any(s["severity"] != "info" and s["suggestion"]["action"] in ("reduce_lr", "stop")
                                        for s in verdicts.get(n, {}).get("signs", []))]

@@ -16,6 +16,7 @@ typedef struct check_args {
     int json;
     int markdown;
     int alone;             /* --alone: no sweep comparison */
+    int live;              /* --live: each run judged as it was written (implies --alone) */
     int all;               /* --all: every sign in human output, repeats included */
     lrs_severity fail_on;
     lrs_signs_options opt; /* the thresholds; total_steps from --total-steps */
@@ -26,7 +27,7 @@ typedef struct check_args {
 static const char usage[] =
     "usage: lrscope check LOGDIR... [--tag GLOB] [--json | --format human|json|markdown]\n"
     "                     [--fail-on warning|critical] [--total-steps N] [--set NAME=VALUE]...\n"
-    "                     [--alone] [--all]\n"
+    "                     [--alone] [--all] [--live]\n"
     "  LOGDIR         an event file, a run folder or a logdir tree: every run is checked;\n"
     "                 a validation run beside its training run (Keras's train/ and\n"
     "                 validation/, add_scalars' loss_train/ and loss_val/) is its val loss\n"
@@ -43,6 +44,9 @@ static const char usage[] =
     "                 tag is shown once, with how many more there were and over which steps)\n"
     "  --alone        judge each run alone: do not compare the runs of a sweep (runs whose\n"
     "                 HParams differ only in the LR and seed)\n"
+    "  --live         each sign as watch, or the trainer's --on-sign, would have raised it\n"
+    "                 while the run was being written, at the step it was raised: no\n"
+    "                 hindsight on how the run went on (implies --alone)\n"
     "exit: 0 ok, 1 warning, 2 critical, 3 could not read (or no run has a loss)\n";
 
 static int parse_args(int argc, char **argv, check_args *a)
@@ -63,6 +67,8 @@ static int parse_args(int argc, char **argv, check_args *a)
             a->json = 1;
         } else if (!strcmp(arg, "--alone")) {
             a->alone = 1;
+        } else if (!strcmp(arg, "--live")) {
+            a->live = a->alone = 1;
         } else if (!strcmp(arg, "--all")) {
             a->all = 1;
         } else if (cli_is_flag(arg, "--format")) {
@@ -214,7 +220,7 @@ static int check_run(check_state *st, const check_args *a, const lrs_reader *r, 
         return cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory for %zu runs", st->n_runs + 1);
     lrs_sign signs[CHECK_MAX_SIGNS];
     checked_run c = {.swept = -1};
-    c.worst = run_verdict(st->monitor, run, run_pair_val(r, run), a->tag_glob, a->opt.total_steps, &c.rs, signs,
+    c.worst = run_verdict(st->monitor, run, run_pair_val(r, run), a->tag_glob, a->opt.total_steps, a->live, &c.rs, signs,
                           CHECK_MAX_SIGNS, &c.n);
     c.name = strdup(name);
     c.signs = malloc((size_t)(c.n + 1) * sizeof *c.signs);

@@ -17,10 +17,11 @@
 /* Picks the run's series (loss_glob as check's --tag, may be NULL), and its val loss from
  * val_run (its validation sibling, run_pair.h; may be NULL) when it has none, resets m
  * and feeds them, and takes up to max signs into signs[] (*n of them). total_steps is the
- * run's length for the detectors; <= 0: the loss series' last step. Returns the worst
+ * run's length for the detectors; <= 0: the loss series' last step. live: judged as watch
+ * and the trainer judge a run being written (no hindsight, no end). Returns the worst
  * severity, -1 when none (or when there is no loss: rs->role[LRS_ROLE_LOSS] is NULL). */
 int run_verdict(lrs_monitor *m, const lrs_run *run, const lrs_run *val_run, const char *loss_glob,
-                int64_t total_steps, run_series *rs, lrs_sign *signs, int max, int *n);
+                int64_t total_steps, int live, run_series *rs, lrs_sign *signs, int max, int *n);
 
 /* "ok", "warning", "critical" for a worst severity (-1: ok). */
 const char *verdict_name(int worst);

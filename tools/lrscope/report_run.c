@@ -138,7 +138,7 @@ int report_run(FILE *f, lrs_monitor *m, const lrs_run *run, const lrs_run *val_r
 {
     run_series rs;
     lrs_sign signs[REPORT_MAX_SIGNS];
-    int n, worst = run_verdict(m, run, val_run, o->tag_glob, 0, &rs, signs, REPORT_MAX_SIGNS, &n);
+    int n, worst = run_verdict(m, run, val_run, o->tag_glob, 0, 0, &rs, signs, REPORT_MAX_SIGNS, &n);
     const lrs_series *loss = rs.role[LRS_ROLE_LOSS];
     if (!loss) {
         write_heading(f, name, "none");

@@ -7,7 +7,7 @@
 #include "run_pair.h"
 
 int run_verdict(lrs_monitor *m, const lrs_run *run, const lrs_run *val_run, const char *loss_glob,
-                int64_t total_steps, run_series *rs, lrs_sign *signs, int max, int *n)
+                int64_t total_steps, int live, run_series *rs, lrs_sign *signs, int max, int *n)
 {
     int worst = -1;
     *n = 0;
@@ -23,13 +23,16 @@ int run_verdict(lrs_monitor *m, const lrs_run *run, const lrs_run *val_run, cons
     if (total_steps <= 0) total_steps = len ? lrs_series_scalars(loss)[len - 1].step : 0;
     lrs_monitor_set_total_steps(m, total_steps);
     lrs_monitor_set_points(m, run_series_points_at(loss, total_steps)); /* an epoch log is judged per epoch */
-    lrs_monitor_set_hindsight(m, 1); /* the whole series is known: transients are seen as such */
+    /* After the fact the whole series is known: transients are seen as such. Live, each sign
+     * stands as it was raised, and nothing is judged at the series' end (watch never knows
+     * a run has ended). */
+    lrs_monitor_set_hindsight(m, !live);
     for (int r = 0; r < LRS_ROLE_COUNT; r++)
         if (rs->role[r]) lrs_monitor_set_tag(m, (lrs_role)r, lrs_series_tag(rs->role[r]));
     if (val_tag[0]) lrs_monitor_set_tag(m, LRS_ROLE_VAL_LOSS, val_tag);
     size_t from[LRS_ROLE_COUNT] = {0};
     run_series_feed(m, rs, from);
-    lrs_monitor_finish(m);
+    if (!live) lrs_monitor_finish(m);
     while (*n < max && lrs_monitor_next_sign(m, &signs[*n])) {
         if ((int)signs[*n].severity > worst) worst = (int)signs[*n].severity;
         (*n)++;

@@ -193,7 +193,8 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
     if (s->high_run >= o->divergence_confirm && out)
         raise_divergence(m, s->near_min_step, step, x, "keeps climbing");
     else if ((s->climb_run >= o->divergence_climb || s->trend_run >= o->divergence_climb) &&
-             s->smooth >= o->divergence_climb_ratio * floor && out)
+             s->smooth >= o->divergence_climb_ratio * floor && out &&
+             (m->coarse || s->smooth - floor >= o->divergence_climb_spread * spread_before))
         raise_divergence(m, s->near_min_step, step, x, "grows at every step");
     else if (s->jump_run >= 2)
         raise_divergence(m, s->near_min_step, step, x, "jumped tenfold");

@@ -90,6 +90,9 @@ typedef struct lrs_signs_options {
     int divergence_confirm;      /* ...for this many consecutive points: 3 */
     double divergence_climb_ratio; /* or smoothed >= this x min... 1.6 */
     int divergence_climb;        /* ...and it (or the slow trend) rose at each of this many points: 10 */
+    double divergence_climb_spread; /* ...and, on a per-step log, smoothed stands this many mean
+                                  * deviations of the noise above that min (a run of high
+                                  * draws on a batch-32 loss climbs 1.6x): 3 */
     double divergence_jump;      /* or 2 consecutive points >= this x the lowest point: 10 */
     double divergence_return_fall; /* or, once the trend fell this fraction below the first
                                   * point (the untrained loss)... 0.1 */

@@ -224,6 +224,33 @@ static void hindsight_calls_a_divergence_the_run_recovered_from_a_transient(void
     hindsight = 0;
 }
 
+/* The same batch-32 loss (40% noise): a stretch of high draws, 1.5x the level for 20 steps,
+ * lifts the smoothed loss 1.6x above its minimum and keeps it rising for 10 steps, but not 3
+ * mean deviations of the noise above it: live, no divergence (the trainer's --on-sign stop
+ * would end a healthy run). Twice the level for 8 steps stands out: critical within 6. */
+static void a_run_of_high_draws_on_a_noisy_loss_is_no_divergence(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static const struct { double times; int steps, critical; } cases[] = {{1.5, 20, 0}, {2.0, 8, 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        synth_rng rng = {21};
+        for (int t = 0; t < N; t++) {
+            noisy[t] = (0.25 + 2.05 * pow(1 + t / 40.0, -0.6)) * exp(0.4 * synth_normal(&rng) - 0.08);
+            if (t >= 1600 && t < 1600 + cases[i].steps) noisy[t] *= cases[i].times;
+        }
+        run(noisy, NULL, N, 1, NULL, &signs);
+        const lrs_sign *s = find(&signs, LRS_SIGN_DIVERGENCE);
+        if (!cases[i].critical) {
+            assert_null(s);
+            continue;
+        }
+        assert_non_null(s);
+        assert_int_equal(s->severity, LRS_SEVERITY_CRITICAL);
+        assert_in_range(s->end_step, 1600, 1606);
+    }
+}
+
 /* A batch-32 run at a good constant LR (Fashion-MNIST, SGD 0.03, seed 21): its loss is
  * noisy (lognormal, 40%), so its slow trend's lowest point is a lucky low 1.3x under
  * where the trend ends. A jump to 2.5x for 8 steps that the run came back from is a
@@ -1293,7 +1320,7 @@ static void options_are_set_by_name(void **state)
     lrs_signs_options_init(&opt);
     lrs_signs_options_init(&defaults);
     size_t n = lrs_signs_option_count();
-    assert_int_equal(n, 56);
+    assert_int_equal(n, 57);
     for (size_t i = 0; i < n; i++) {
         char assignment[64];
         snprintf(assignment, sizeof assignment, "%s=%d", lrs_signs_option_name(i), (int)i + 2);
@@ -1500,6 +1527,7 @@ int main(void)
         cmocka_unit_test(a_divergence_that_comes_back_down_is_also_oscillation),
         cmocka_unit_test(hindsight_calls_a_divergence_the_run_recovered_from_a_transient),
         cmocka_unit_test(hindsight_calls_a_jump_on_a_noisy_loss_a_transient),
+        cmocka_unit_test(a_run_of_high_draws_on_a_noisy_loss_is_no_divergence),
         cmocka_unit_test(a_noisy_crawl_back_at_its_first_point_did_not_diverge),
         cmocka_unit_test(a_loss_that_left_and_came_back_to_stay_is_a_dead_network),
         cmocka_unit_test(a_drift_at_chance_is_no_crawl),

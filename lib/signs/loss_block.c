@@ -18,6 +18,7 @@ void loss_block_reset(loss_block_state *b)
     b->block_lr = b->first_median = b->prev_median = b->level_pair = b->diverge_peak = NAN;
     b->best = b->best_before_prev = INFINITY;
     b->pair_prev = b->pair_prev_lr = b->best_pair_lr = b->block_lr_min = b->prev_block_lr_min = NAN;
+    b->plateau_cut_lr = NAN;
     b->rebound_from = -1;
 }
 
@@ -255,6 +256,8 @@ static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swingi
 {
     loss_block_state *b = &m->block;
     const lrs_signs_options *o = &m->opt;
+    if (b->plateau_lr > 0 && isnan(b->plateau_cut_lr) && m->lr.now <= 0.5 * b->plateau_lr)
+        b->plateau_cut_lr = m->lr.now, b->plateau_cut_step = step;
     if (level < b->best * (1 - plateau_gain_needed(m))) {
         if (b->plateaued && m->hindsight) plateau_ended(m, step, level);
         b->best = level;
@@ -278,6 +281,7 @@ static void judge_plateau(lrs_monitor *m, int64_t step, double level, int swingi
     if (still_falling(m)) return;
     b->plateaued = 1;
     b->plateau_lr = m->lr.now;
+    b->plateau_cut_lr = NAN;
     long long since = (long long)(b->points - b->best_points);
     if (signs_lr_decayed(m)) {
         /* A decay in the second half of a known run is a schedule's last, low-LR phase (a
@@ -566,6 +570,22 @@ static void judge_slow_after(lrs_monitor *m)
                   " low, its noise holds the loss back", held->message, m->grad.explosion_lr_min);
 }
 
+/* Hindsight, at the end: a plateau that asked for a lower LR, still waiting, whose LR the
+ * schedule then cut to half or less within as many steps as the plateau had lasted, becomes
+ * info, whether or not the loss gained after the cut (at a spent LR it barely moves): a
+ * step schedule's flat stretch before its step is its recipe, and it did what the sign asked. */
+static void judge_plateau_after(lrs_monitor *m)
+{
+    const loss_block_state *b = &m->block;
+    lrs_sign *held = isnan(b->plateau_cut_lr) ? NULL : signs_waiting(m, b->plateau_sign);
+    if (!held || held->kind != LRS_SIGN_PLATEAU || held->severity != LRS_SEVERITY_WARNING ||
+        held->action != LRS_ACTION_REDUCE_LR || b->plateau_cut_step - held->end_step > held->end_step - held->start_step)
+        return;
+    signs_rewrite(held, LRS_SIGN_PLATEAU, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
+                  "%.180s; then the schedule lowered the LR to %.3g by step %lld: the flat stretch"
+                  " before its step", held->message, b->plateau_cut_lr, (long long)b->plateau_cut_step);
+}
+
 /* The last partial block counts when it holds at least half a window. */
 void loss_block_finish(lrs_monitor *m)
 {
@@ -574,5 +594,6 @@ void loss_block_finish(lrs_monitor *m)
     if (m->hindsight) {
         judge_oscillations_after(m);
         judge_slow_after(m);
+        judge_plateau_after(m);
     }
 }

@@ -98,6 +98,8 @@ typedef struct loss_block_state {
     int plateaued;
     uint64_t plateau_sign;   /* the open plateau's sign number and the LR when it was raised */
     double plateau_lr;
+    double plateau_cut_lr;   /* the LR when it first fell to half plateau_lr after the last */
+    int64_t plateau_cut_step; /* plateau sign, at that block's end (NaN: not since) */
     int oscillated_since_best; /* an oscillation was raised after the best level */
     int slow_raised;
     uint64_t slow_sign;      /* its number, the LR and factor it suggested raising from and by */

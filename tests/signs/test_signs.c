@@ -1482,19 +1482,21 @@ static void hindsight_calls_a_divergence_the_run_rode_out_an_oscillation(void **
 /* A loss flat for 600 points after its fall, then falling again: live, a plateau; after
  * the fact, info: at the same LR a pause the run came out of by itself, after a cut to
  * 0.2x the schedule doing what the sign asked (a step schedule's flat stretch before its
- * step is the recipe). After a cut to 1% of the peak (a decayed LR) it stays a warning. */
+ * step is the recipe). A cut to 1% of the peak (a decayed LR) is what the sign asked too,
+ * though a fall there proves nothing; a cut later than the plateau had lasted is not. */
 static void hindsight_calls_a_plateau_the_loss_then_left_info(void **state)
 {
     (void)state;
     synth_rng r = {5};
     double lr[1400];
-    static const double after[] = {0.1, 0.02, 0.001}; /* the LR from step 1000 */
-    for (int cut = 0; cut < 3; cut++)
+    static const struct { double lr; int from; } after[] = {{0.1, 1000}, {0.02, 1000}, {0.001, 1000}, {0.001, 1350}};
+    for (int cut = 0; cut < 4; cut++)
         for (int h = 0; h < 2; h++) {
             for (int t = 0; t < 1400; t++) {
                 double clean = t < 1000 ? 0.5 + 1.8 * exp(-t / 60.0) : 0.5 * exp(-(t - 1000) / 300.0);
-                series.loss[t] = clean * synth_noise(&r, 0.05);
-                lr[t] = t >= 1000 ? after[cut] : 0.1;
+                if (cut == 3) clean = 0.5 + 1.8 * exp(-t / 60.0); /* flat to the end, calm */
+                series.loss[t] = clean * synth_noise(&r, cut == 3 ? 0.01 : 0.05);
+                lr[t] = t >= after[cut].from ? after[cut].lr : 0.1;
             }
             hindsight = h;
             run(series.loss, lr, 1400, 1, NULL, &signs);
@@ -1502,11 +1504,13 @@ static void hindsight_calls_a_plateau_the_loss_then_left_info(void **state)
             const lrs_sign *p = find(&signs, LRS_SIGN_PLATEAU);
             assert_non_null(p);
             assert_int_equal(count(&signs, LRS_SIGN_PLATEAU), 1);
-            int info = h && cut < 2; /* a fall at 1% of the peak LR proves nothing: it stays */
+            int info = h && cut < 3;
             assert_int_equal(p->severity, info ? LRS_SEVERITY_INFO : LRS_SEVERITY_WARNING);
             assert_int_equal(p->action, info ? LRS_ACTION_NONE : LRS_ACTION_REDUCE_LR);
             assert_true((strstr(p->message, "a pause, not a plateau") != NULL) == (h && cut == 0));
             assert_true((strstr(p->message, "then the schedule lowered the LR to 0.02") != NULL) == (h && cut == 1));
+            assert_true((strstr(p->message, "then the schedule lowered the LR to 0.001 by step 1049: the flat"
+                                            " stretch before its step") != NULL) == (h && cut == 2));
         }
 }
 

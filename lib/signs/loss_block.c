@@ -416,6 +416,39 @@ static void judge_slow(lrs_monitor *m, int64_t step, double level)
 }
 
 /* residual[i] = |value[i] - least-squares line through value[0..n)| (shapes: n). */
+/* A run that has learned nothing: stall_fraction of a run of known length gone (at least
+ * stall_min_points points), and its best 2-block level not even slow_min_scatter chance
+ * scatters below its untrained level, at an LR not rising (a warm-up may be on its way).
+ * Either the LR killed the network in its first steps (dead units: a CNN at SGD 0.5 sits
+ * at chance from then on) or it is too small to move the weights (not judged when the
+ * first loss was logged after stall_first_step: then the untrained loss was never seen,
+ * and a run already trained by then looks stalled); the log alone cannot
+ * tell which (a gradient norm that exploded would: never_learned), and either way the
+ * run is wasted: stop, and choose the LR with a range test. */
+static void judge_stalled(lrs_monitor *m, int64_t step)
+{
+    loss_block_state *b = &m->block;
+    const lrs_signs_options *o = &m->opt;
+    int64_t first = m->loss.first_step;
+    if (b->stalled_raised || m->loss.episodes > 0 || m->loss.diverging || o->total_steps <= 0 ||
+        first > o->stall_first_step ||
+        b->points < o->stall_min_points || (double)(step - first) < o->stall_fraction * (double)(o->total_steps - first))
+        return;
+    /* the lowest 2-block level so far (best only moves on a 1% gain) */
+    double lowest = fmin(b->level_pair, fmin(b->pair_prev, b->best_before_prev));
+    if (m->lr.now > 1.01 * m->lr.at_block_end || fell_beyond_scatter(m, lowest)) return;
+    char lr[48];
+    b->stalled_raised = 1;
+    b->stalled_sign = signs_raise(m, LRS_SIGN_STALLED, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, first, step,
+                LRS_ACTION_STOP, NAN,
+                "loss has not fallen from its untrained level %.4g in %lld steps (%.0f%% of the run):"
+                " its best %.4g is within its noise%s: the network is not learning (dead at a"
+                " too-high LR, or an LR too small to move it); choose the LR with a range test",
+                untrained_level(b), (long long)(step - first),
+                100.0 * (double)(step - first) / (double)(o->total_steps - first), lowest,
+                signs_lr_clause(lr, m->lr.now));
+}
+
 static void detrend(const double *value, double *residual, int n)
 {
     double mx = 0.5 * (n - 1), my = 0, sxy = 0, sxx = 0;
@@ -457,6 +490,7 @@ static void end_block(lrs_monitor *m, int64_t step)
         judge_oscillation(m, step, level, noise);
         judge_plateau(m, step, b->level_pair, swinging);
         judge_slow(m, step, level);
+        judge_stalled(m, step);
     }
     if (b->blocks > 1 && !swinging && noise > 0) {
         b->noise_log_sum += log(noise);
@@ -586,6 +620,18 @@ static void judge_plateau_after(lrs_monitor *m)
                   " before its step", held->message, b->plateau_cut_lr, (long long)b->plateau_cut_step);
 }
 
+/* Hindsight, at the end: a stalled run whose loss did fall out of its noise later learned
+ * after all, however slowly: info (the slow sign, if any, says what to do). */
+static void judge_stalled_after(lrs_monitor *m)
+{
+    const loss_block_state *b = &m->block;
+    double lowest = fmin(b->pair_prev, b->best_before_prev); /* after the last block */
+    lrs_sign *held = b->stalled_raised ? signs_waiting(m, b->stalled_sign) : NULL;
+    if (!held || held->kind != LRS_SIGN_STALLED || !fell_beyond_scatter(m, lowest)) return;
+    signs_rewrite(held, LRS_SIGN_STALLED, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
+                  "%.180s; later it fell to %.4g: it learned, if slowly", held->message, lowest);
+}
+
 /* The last partial block counts when it holds at least half a window. */
 void loss_block_finish(lrs_monitor *m)
 {
@@ -595,5 +641,6 @@ void loss_block_finish(lrs_monitor *m)
         judge_oscillations_after(m);
         judge_slow_after(m);
         judge_plateau_after(m);
+        judge_stalled_after(m);
     }
 }

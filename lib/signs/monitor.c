@@ -28,7 +28,8 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .plateau_decayed_fraction = 0.05, .plateau_decayed_patience = 0.5, .plateau_factor = 0.1,
         .overfit_patience = 3, .overfit_rise = 0.05, .overfit_noise = 2.0, .overfit_train_fall = 0.05,
         .slow_min_points = 300, .slow_max_fall = 0.5, .start_points = 5, .slow_ratio = 3.0, .slow_min_t = 3.0,
-        .slow_min_scatter = 3.0,
+        .slow_min_scatter = 3.0, .stall_fraction = 0.2, .stall_min_points = 400,
+        .stall_first_step = 10,
         .slow_end_area = 0.27, .slow_end_share = 0.05, .slow_end_lr_fraction = 0.5,
         .grad_ratio = 10.0, .grad_critical_ratio = 100.0, .grad_min_points = 10,
         .sweep_lr_ratio = 1.5, .sweep_loss_ratio = 1.3, .sweep_val_ratio = 1.05,
@@ -74,6 +75,8 @@ static int signs_check_options(const lrs_signs_options *o)
     REQUIRE(o->overfit_rise >= 0 && o->overfit_noise >= 0, "overfit_rise and overfit_noise", ">= 0");
     REQUIRE(o->slow_ratio > 0 && o->slow_min_t >= 0, "slow_ratio and slow_min_t", "> 0 and >= 0");
     REQUIRE(o->slow_min_scatter >= 0, "slow_min_scatter", ">= 0");
+    REQUIRE(o->stall_fraction > 0 && o->stall_fraction <= 1 && o->stall_min_points >= 1,
+            "stall_fraction and stall_min_points", "in (0, 1] and >= 1");
     REQUIRE(o->slow_end_area > 0 && o->slow_end_area < 1 && o->slow_end_share >= 0 &&
             o->slow_end_share < 1 && o->slow_end_lr_fraction >= 0 && o->slow_end_lr_fraction <= 1,
             "slow_end_area, slow_end_share and slow_end_lr_fraction", "in (0, 1), [0, 1) and [0, 1]");
@@ -317,7 +320,8 @@ const char *signs_lr_clause(char *buf, double lr)
 const char *lrs_sign_kind_name(lrs_sign_kind kind)
 {
     static const char *const names[] = {"nan",   "divergence", "oscillation", "plateau",
-                                        "overfit", "slow",     "spike",       "grad_explosion"};
+                                        "overfit", "slow",     "spike",       "grad_explosion",
+                                        "stalled"};
     return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
 }
 

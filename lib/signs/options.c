@@ -32,7 +32,8 @@ static const struct { const char *name; size_t offset; enum option_type type; } 
     DOUBLE(plateau_decayed_patience), DOUBLE(plateau_factor),
     INT(overfit_patience), DOUBLE(overfit_rise), DOUBLE(overfit_noise), DOUBLE(overfit_train_fall),
     INT(slow_min_points), DOUBLE(slow_max_fall), INT(start_points), DOUBLE(slow_ratio),
-    DOUBLE(slow_min_t), DOUBLE(slow_min_scatter),
+    DOUBLE(slow_min_t), DOUBLE(slow_min_scatter), DOUBLE(stall_fraction), INT(stall_min_points),
+    {"stall_first_step", offsetof(lrs_signs_options, stall_first_step), OPT_INT64},
     DOUBLE(slow_end_area), DOUBLE(slow_end_share), DOUBLE(slow_end_lr_fraction),
     DOUBLE(grad_ratio), DOUBLE(grad_critical_ratio), INT(grad_min_points),
     DOUBLE(sweep_lr_ratio), DOUBLE(sweep_loss_ratio), DOUBLE(sweep_val_ratio),
@@ -108,6 +109,7 @@ int signs_options_thin(lrs_signs_options *o, int64_t points)
     o->spike_recover = thinned_count(o->spike_recover, k, 1);
     o->plateau_patience = thinned_count(o->plateau_patience, k, 3 * o->window);
     o->slow_min_points = thinned_count(o->slow_min_points, k, 3 * o->window);
+    o->stall_min_points = thinned_count(o->stall_min_points, k, 4 * o->window);
     o->grad_min_points = thinned_count(o->grad_min_points, k, 5);
     o->start_points = thinned_count(o->start_points, k, 1);
     return 1;

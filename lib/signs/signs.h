@@ -51,7 +51,8 @@ typedef enum lrs_sign_kind {
     LRS_SIGN_OVERFIT,     /* the val loss stops improving while the training loss falls */
     LRS_SIGN_SLOW,        /* the loss falls steadily but far too slowly */
     LRS_SIGN_SPIKE,       /* a short jump far outside the recent spread that recovered */
-    LRS_SIGN_GRAD_EXPLOSION /* the gradient norm jumps far above its usual level */
+    LRS_SIGN_GRAD_EXPLOSION, /* the gradient norm jumps far above its usual level */
+    LRS_SIGN_STALLED      /* the loss has not fallen from where it started: nothing learned */
 } lrs_sign_kind;
 
 typedef enum lrs_severity { LRS_SEVERITY_INFO, LRS_SEVERITY_WARNING, LRS_SEVERITY_CRITICAL } lrs_severity;
@@ -183,6 +184,14 @@ typedef struct lrs_signs_options {
                                   * 0.25)... 0.05 */
     double slow_end_lr_fraction; /* ...with the LR still >= this fraction of its peak (not a
                                   * schedule's annealing phase): 0.5 */
+
+    double stall_fraction;       /* stalled: this fraction of a run of known length gone... 0.2 */
+    int stall_min_points;        /* ...and at least this many points, and the loss's best
+                                  * 2-block level not slow_min_scatter chance scatters below
+                                  * its untrained level, at an LR not rising: 400... */
+    int64_t stall_first_step;    /* ...in a log whose first loss is at most this step (later,
+                                  * the untrained loss was never seen: Lightning's first,
+                                  * at step 49, may be trained already): 10 */
 
     double grad_ratio;           /* grad norm >= ratio x its usual level: warning, 10 */
     double grad_critical_ratio;  /* >= this: critical, 100 */

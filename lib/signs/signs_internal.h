@@ -102,6 +102,8 @@ typedef struct loss_block_state {
     int64_t plateau_cut_step; /* plateau sign, at that block's end (NaN: not since) */
     int oscillated_since_best; /* an oscillation was raised after the best level */
     int slow_raised;
+    int stalled_raised;
+    uint64_t stalled_sign;
     uint64_t slow_sign;      /* its number, the LR and factor it suggested raising from and by */
     double slow_lr, slow_factor;
     double best;             /* best block median, ReduceLROnPlateau style */

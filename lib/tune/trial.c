@@ -92,7 +92,7 @@ int lrs_trial_sign(lrs_trial *t, const lrs_sign *s, int recovered, int ended)
 {
     if (!t->opt->prune_signs || t->sign_stopped)
         return t->sign_stopped ? LRS_ERR_STOPPED : LRS_OK;
-    int fatal = s->kind == LRS_SIGN_NAN || s->kind == LRS_SIGN_DIVERGENCE;
+    int fatal = s->kind == LRS_SIGN_NAN || s->kind == LRS_SIGN_DIVERGENCE || s->kind == LRS_SIGN_STALLED;
     if (fatal || ended || s->kind == LRS_SIGN_OSCILLATION || s->kind == LRS_SIGN_PLATEAU)
         note(t, s);
     if (s->kind == LRS_SIGN_OSCILLATION || s->kind == LRS_SIGN_PLATEAU)

@@ -1320,7 +1320,7 @@ static void options_are_set_by_name(void **state)
     lrs_signs_options_init(&opt);
     lrs_signs_options_init(&defaults);
     size_t n = lrs_signs_option_count();
-    assert_int_equal(n, 57);
+    assert_int_equal(n, 60);
     for (size_t i = 0; i < n; i++) {
         char assignment[64];
         snprintf(assignment, sizeof assignment, "%s=%d", lrs_signs_option_name(i), (int)i + 2);
@@ -1514,6 +1514,74 @@ static void hindsight_calls_a_plateau_the_loss_then_left_info(void **state)
         }
 }
 
+/* A CNN the LR killed in its first steps sits at chance: its loss, 2.30 with 2% noise, never
+ * falls. A fifth of a run of known length gone (and 400 points), that is `stalled`:
+ * critical, stop. Not at a too-low LR that falls 2.5% over the run (0.3% noise); not when
+ * the run's length is unknown, nor when the first loss was logged at step 49 (the untrained
+ * loss unseen); not while a warm-up raises the LR. After the fact, a run that then fell
+ * learned after all: info. */
+static void a_loss_that_never_falls_is_stalled(void **state)
+{
+    (void)state;
+    enum { N = 1500 };
+    double lr[N];
+    lrs_signs_options opt;
+    lrs_signs_options_init(&opt);
+    opt.total_steps = N - 1;
+    synth_rng r = {11};
+    for (int t = 0; t < N; t++) noisy[t] = 2.30 * synth_noise(&r, 0.02), lr[t] = 0.5;
+    run(noisy, lr, N, 1, &opt, &signs);
+    const lrs_sign *s = find(&signs, LRS_SIGN_STALLED);
+    assert_non_null(s);
+    assert_int_equal(count(&signs, LRS_SIGN_STALLED), 1);
+    assert_int_equal(s->severity, LRS_SEVERITY_CRITICAL);
+    assert_int_equal(s->action, LRS_ACTION_STOP);
+    assert_int_equal(s->start_step, 0);
+    assert_int_equal(s->end_step, 399);
+    assert_non_null(strstr(s->message, "loss has not fallen from its untrained level 2.3"));
+    assert_non_null(strstr(s->message, "in 399 steps (27% of the run)"));
+    assert_non_null(strstr(s->message, "LR was 0.5: the network is not learning"));
+
+    opt.total_steps = 0; /* live without a known length: a fifth of what? */
+    run(noisy, lr, N, 1, &opt, &signs);
+    assert_null(find(&signs, LRS_SIGN_STALLED));
+    opt.total_steps = N - 1;
+
+    lrs_monitor *m; /* the first loss at step 49 */
+    assert_int_equal(lrs_monitor_open(&m, &opt), LRS_OK);
+    for (int t = 0; t < N; t++) lrs_monitor_feed(m, LRS_ROLE_LOSS, 49 + t, noisy[t]);
+    lrs_monitor_finish(m);
+    signs.n = 0;
+    drain(m, &signs);
+    lrs_monitor_close(m);
+    assert_null(find(&signs, LRS_SIGN_STALLED));
+
+    for (int t = 0; t < N; t++) noisy[t] = 2.30 * (1 - 0.025 * t / N) * synth_noise(&r, 0.003), lr[t] = 1e-5;
+    run(noisy, lr, N, 1, &opt, &signs);
+    assert_null(find(&signs, LRS_SIGN_STALLED));
+
+    for (int t = 0; t < N; t++) { /* flat through a warm-up to step 600, then learning */
+        noisy[t] = (t < 600 ? 2.30 : 0.4 + 1.9 * exp(-(t - 600) / 100.0)) * synth_noise(&r, 0.02);
+        lr[t] = t < 600 ? 0.1 * (t + 1) / 600.0 : 0.1;
+    }
+    run(noisy, lr, N, 1, &opt, &signs);
+    assert_null(find(&signs, LRS_SIGN_STALLED));
+
+    for (int t = 0; t < N; t++) lr[t] = 0.1; /* the same at a constant LR: stalled live, */
+    run(noisy, lr, N, 1, &opt, &signs);
+    s = find(&signs, LRS_SIGN_STALLED);
+    assert_non_null(s);
+    assert_int_equal(s->severity, LRS_SEVERITY_CRITICAL);
+    hindsight = 1; /* but it learned after all */
+    run(noisy, lr, N, 1, &opt, &signs);
+    hindsight = 0;
+    s = find(&signs, LRS_SIGN_STALLED);
+    assert_non_null(s);
+    assert_int_equal(s->severity, LRS_SEVERITY_INFO);
+    assert_int_equal(s->action, LRS_ACTION_NONE);
+    assert_non_null(strstr(s->message, "; later it fell to 0.4"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1538,6 +1606,7 @@ int main(void)
         cmocka_unit_test(hindsight_calls_a_gradient_spike_the_run_recovered_from_info),
         cmocka_unit_test(hindsight_calls_a_divergence_the_run_rode_out_an_oscillation),
         cmocka_unit_test(hindsight_calls_a_plateau_the_loss_then_left_info),
+        cmocka_unit_test(a_loss_that_never_falls_is_stalled),
         cmocka_unit_test(a_full_queue_drops_info_signs_first),
         cmocka_unit_test(hindsight_weighs_an_oscillation_against_the_whole_run),
         cmocka_unit_test(one_climb_back_one_sign),

@@ -442,7 +442,7 @@ static void judge_stalled(lrs_monitor *m, int64_t step)
     b->stalled_sign = signs_raise(m, LRS_SIGN_STALLED, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, first, step,
                 LRS_ACTION_STOP, NAN,
                 "loss has not fallen from its untrained level %.4g in %lld steps (%.0f%% of the run):"
-                " its best %.4g is within its noise%s: the network is not learning (dead at a"
+                " its lowest level %.4g is within its noise%s: the network is not learning (dead at a"
                 " too-high LR, or an LR too small to move it); choose the LR with a range test",
                 untrained_level(b), (long long)(step - first),
                 100.0 * (double)(step - first) / (double)(o->total_steps - first), lowest,

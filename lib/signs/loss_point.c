@@ -338,13 +338,22 @@ static int exploded(const loss_point_state *s, const lrs_signs_options *o,
     return !(e->peak < o->divergence_jump * s->first_value);
 }
 
-/* The run had clearly learned (its minimum divergence_return_fall below the untrained
- * loss) and its trend ended nearer that minimum than the untrained loss. */
-static int kept_half(const loss_point_state *s, const lrs_signs_options *o,
-                     const struct divergence_episode *e)
+/* Where the run ended: its slow trend, or the mean of its last two block medians if higher
+ * (a run hovering near chance ends on a lucky low stretch as often as not, and the trend
+ * follows one: both must say it ended low). */
+static double ended_at(const lrs_monitor *m)
 {
-    return e->floor <= (1 - o->divergence_return_fall) * s->first_value &&
-           s->trend <= 0.5 * (s->first_value + e->floor);
+    double pair = m->block.level_pair;
+    return pair > 0 ? fmax(m->loss.trend, pair) : m->loss.trend;
+}
+
+/* The run had clearly learned (its minimum divergence_return_fall below the untrained
+ * loss) and ended nearer that minimum than the untrained loss. */
+static int kept_half(const lrs_monitor *m, const struct divergence_episode *e)
+{
+    const loss_point_state *s = &m->loss;
+    return e->floor <= (1 - m->opt.divergence_return_fall) * s->first_value &&
+           ended_at(m) <= 0.5 * (s->first_value + e->floor);
 }
 
 /* end_step: where the episode ended (the loss back, or the series' end). */
@@ -363,14 +372,15 @@ static void rewrite_as_swing(lrs_monitor *m, lrs_sign *held, const struct diverg
         return;
     }
     char lr[48], kept[80] = "below that minimum";
-    if (s->trend > e->floor)
+    double end = ended_at(m);
+    if (end > e->floor)
         snprintf(kept, sizeof kept, "keeping %.0f%% of its fall from the untrained %.4g",
-                 100 * (s->first_value - s->trend) / (s->first_value - e->floor), s->first_value);
+                 100 * (s->first_value - end) / (s->first_value - e->floor), s->first_value);
     signs_rewrite(held, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ACTION_REDUCE_LR,
                   m->opt.oscillation_factor,
                   "loss climbed to %.4g at step %lld (%.1fx its running minimum %.4g) and %s; it"
                   " ended at %.4g, %s%s: the LR is too high to train steadily", e->peak,
-                  (long long)e->peak_step, e->peak / e->floor, e->floor, then, s->trend, kept,
+                  (long long)e->peak_step, e->peak / e->floor, e->floor, then, end, kept,
                   signs_lr_clause(lr, e->lr));
 }
 
@@ -413,7 +423,7 @@ void loss_point_hindsight(lrs_monitor *m)
                           "loss climbed to %.4g at step %lld (%.1fx its running minimum %.4g) and %s:"
                           " a transient the run recovered from, not a divergence", e->peak,
                           (long long)e->peak_step, e->peak / e->floor, e->floor, then);
-        } else if (kept_half(s, o, e)) {
+        } else if (kept_half(m, e)) {
             rewrite_as_swing(m, held, e, e->back_step, then);
         }
     }
@@ -421,6 +431,6 @@ void loss_point_hindsight(lrs_monitor *m)
     lrs_sign *held = s->diverging ? signs_waiting(m, e->sign) : NULL;
     if (held && held->kind == LRS_SIGN_DIVERGENCE && !exploded(s, o, e) &&
         s->n - e->raised_points >= 2 * (int64_t)o->window && s->n - e->trend_peak_points >= o->window &&
-        kept_half(s, o, e))
+        kept_half(m, e))
         rewrite_as_swing(m, held, e, s->last_finite_step, "then stopped climbing");
 }

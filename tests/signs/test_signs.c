@@ -1582,6 +1582,33 @@ static void a_loss_that_never_falls_is_stalled(void **state)
     assert_non_null(strstr(s->message, "; later it fell to 0.4"));
 }
 
+/* Plain SGD at LR 1 (Fashion-MNIST, seed 32): the loss falls from 2.30 to 1.9, jumps to 3.4
+ * and from then on hovers near chance (2.25, 4% noise) until a lucky last stretch at 2.0.
+ * Live: critical at the jump. After the fact it stays a divergence, not a swing the run rode
+ * out: the slow trend ends on that stretch, below half the fall, but the last two blocks
+ * do not. */
+static void hindsight_judges_the_end_by_the_last_blocks_too(void **state)
+{
+    (void)state;
+    enum { N = 938 };
+    double lr[N];
+    synth_rng r = {32};
+    for (int t = 0; t < N; t++) {
+        double level = t < 300 ? 1.9 + 0.4 * exp(-t / 40.0) : t < 310 ? 3.4 : t < 900 ? 2.25 : 1.99;
+        noisy[t] = level * synth_noise(&r, 0.04);
+        lr[t] = 1;
+    }
+    hindsight = 1;
+    run(noisy, lr, N, 1, NULL, &signs);
+    hindsight = 0;
+    const lrs_sign *d = find(&signs, LRS_SIGN_DIVERGENCE);
+    assert_non_null(d);
+    assert_int_equal(d->severity, LRS_SEVERITY_CRITICAL);
+    assert_int_equal(d->start_step, 299);
+    assert_non_null(strstr(d->message, "grows at every step"));
+    assert_null(find(&signs, LRS_SIGN_OSCILLATION));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1607,6 +1634,7 @@ int main(void)
         cmocka_unit_test(hindsight_calls_a_divergence_the_run_rode_out_an_oscillation),
         cmocka_unit_test(hindsight_calls_a_plateau_the_loss_then_left_info),
         cmocka_unit_test(a_loss_that_never_falls_is_stalled),
+        cmocka_unit_test(hindsight_judges_the_end_by_the_last_blocks_too),
         cmocka_unit_test(a_full_queue_drops_info_signs_first),
         cmocka_unit_test(hindsight_weighs_an_oscillation_against_the_whole_run),
         cmocka_unit_test(one_climb_back_one_sign),

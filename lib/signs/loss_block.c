@@ -415,9 +415,8 @@ static void judge_slow(lrs_monitor *m, int64_t step, double level)
                 signs_lr_clause(lr, m->lr.now));
 }
 
-/* residual[i] = |value[i] - least-squares line through value[0..n)| (shapes: n). */
 /* A run that has learned nothing: stall_fraction of a run of known length gone (at least
- * stall_min_points points), and its best 2-block level not even slow_min_scatter chance
+ * stall_min_points points), and its lowest 2-block level not even slow_min_scatter chance
  * scatters below its untrained level, at an LR not rising (a warm-up may be on its way).
  * Either the LR killed the network in its first steps (dead units: a CNN at SGD 0.5 sits
  * at chance from then on) or it is too small to move the weights (not judged when the
@@ -431,8 +430,8 @@ static void judge_stalled(lrs_monitor *m, int64_t step)
     const lrs_signs_options *o = &m->opt;
     int64_t first = m->loss.first_step;
     if (b->stalled_raised || m->loss.episodes > 0 || m->loss.diverging || o->total_steps <= 0 ||
-        first > o->stall_first_step ||
-        b->points < o->stall_min_points || (double)(step - first) < o->stall_fraction * (double)(o->total_steps - first))
+        first > o->stall_first_step || b->points < o->stall_min_points ||
+        (double)(step - first) < o->stall_fraction * (double)(o->total_steps - first))
         return;
     /* the lowest 2-block level so far (best only moves on a 1% gain) */
     double lowest = fmin(b->level_pair, fmin(b->pair_prev, b->best_before_prev));
@@ -449,6 +448,7 @@ static void judge_stalled(lrs_monitor *m, int64_t step)
                 signs_lr_clause(lr, m->lr.now));
 }
 
+/* residual[i] = |value[i] - least-squares line through value[0..n)| (shapes: n). */
 static void detrend(const double *value, double *residual, int n)
 {
     double mx = 0.5 * (n - 1), my = 0, sxy = 0, sxx = 0;

@@ -43,6 +43,14 @@ static void raise_divergence(lrs_monitor *m, int64_t onset, int64_t step, double
                 why, x, (long long)step, compared, signs_lr_clause(lr, m->lr.now), restart);
 }
 
+/* A divergence of a loss back at its untrained level, or never clearly away from it: the
+ * run lost what it learned, which hindsight must see undone before calling it a swing. */
+static void raise_at_start(lrs_monitor *m, int64_t onset, int64_t step, double x, const char *why)
+{
+    raise_divergence(m, onset, step, x, why);
+    m->loss.episode.at_start = 1;
+}
+
 /* Whether level stands out of the noise above base. A thinned series (every k-th step as
  * logged) keeps a per-step log's noise in fewer points: its faster EMAs follow that noise,
  * and a lucky low or a noisy point would pass the ratios alone; a climb must then also be
@@ -199,17 +207,17 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
     else if (s->jump_run >= 2)
         raise_divergence(m, s->near_min_step, step, x, "jumped tenfold");
     else if (returned && s->trend_min > (1 - o->divergence_return_fall) * s->first_value)
-        raise_divergence(m, return_onset(s), step, x, "stays at its untrained level after a jump");
+        raise_at_start(m, return_onset(s), step, x, "stays at its untrained level after a jump");
     else if (returned)
-        raise_divergence(m, return_onset(s), step, x, "is back at its untrained level");
+        raise_at_start(m, return_onset(s), step, x, "is back at its untrained level");
     else if (never_learned(m))
-        raise_divergence(m, s->first_step, step, x,
-                         "never fell 10% below its untrained level while the gradient norm exploded");
+        raise_at_start(m, s->first_step, step, x,
+                       "never fell 10% below its untrained level while the gradient norm exploded");
     else if (came_back_dead(m)) {
         char why[160];
         snprintf(why, sizeof why, "left its untrained level for %.4g at step %lld and came back to"
                  " it to stay (a dead network)", s->moved_to, (long long)s->moved_step);
-        raise_divergence(m, s->first_step, step, x, why);
+        raise_at_start(m, s->first_step, step, x, why);
     }
 }
 
@@ -347,13 +355,21 @@ static double ended_at(const lrs_monitor *m)
     return pair > 0 ? fmax(m->loss.trend, pair) : m->loss.trend;
 }
 
+/* An episode raised for a loss back at its untrained level counts as ridden out only if the
+ * run ended divergence_return_fall below that level again, out of the band it came back to
+ * (a run that fell 11% and hovers 8% below its start learned nothing it kept). */
+static int return_undone(const lrs_monitor *m, const struct divergence_episode *e)
+{
+    return !e->at_start || ended_at(m) <= (1 - m->opt.divergence_return_fall) * m->loss.first_value;
+}
+
 /* The run had clearly learned (its minimum divergence_return_fall below the untrained
  * loss) and ended nearer that minimum than the untrained loss. */
 static int kept_half(const lrs_monitor *m, const struct divergence_episode *e)
 {
     const loss_point_state *s = &m->loss;
     return e->floor <= (1 - m->opt.divergence_return_fall) * s->first_value &&
-           ended_at(m) <= 0.5 * (s->first_value + e->floor);
+           ended_at(m) <= 0.5 * (s->first_value + e->floor) && return_undone(m, e);
 }
 
 /* end_step: where the episode ended (the loss back, or the series' end). */
@@ -417,7 +433,8 @@ void loss_point_hindsight(lrs_monitor *m)
         if (!held || held->kind != LRS_SIGN_DIVERGENCE || exploded(s, o, e)) continue;
         char then[96];
         snprintf(then, sizeof then, "was back to %.4g by step %lld", e->back, (long long)e->back_step);
-        if (near_best && e->points <= 2 * (int64_t)o->window && e->peak < o->divergence_jump * e->floor) {
+        if (near_best && e->points <= 2 * (int64_t)o->window && e->peak < o->divergence_jump * e->floor &&
+            return_undone(m, e)) {
             held->end_step = e->back_step;
             signs_rewrite(held, LRS_SIGN_SPIKE, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
                           "loss climbed to %.4g at step %lld (%.1fx its running minimum %.4g) and %s:"

@@ -59,6 +59,7 @@ typedef struct loss_point_state {
         double floor;        /* the running minimum it climbed from */
         double back;         /* the point it was back near that minimum at, and where */
         int64_t back_step, points; /* points from its raise to the recovery */
+        int at_start;        /* raised for a loss back at its untrained level (or never away) */
         int swung;           /* judge_recovery raised an oscillation for it: swing_sign */
         uint64_t swing_sign;
     } episode, recovered[SIGNS_RECOVERED]; /* the open (or last) one; those the loss came back from */

@@ -73,8 +73,23 @@ static int count(const sign_list *l, lrs_sign_kind kind)
     return c;
 }
 
-static corpus_series series;
 static sign_list signs;
+
+/* Judges loss (and lr) live, as watch and the trainer do, and returns its divergence sign,
+ * which must be there and critical. */
+static const lrs_sign *live_critical_divergence(const double *loss, const double *lr, int n)
+{
+    int was = hindsight;
+    hindsight = 0;
+    run(loss, lr, n, 1, NULL, &signs);
+    hindsight = was;
+    const lrs_sign *s = find(&signs, LRS_SIGN_DIVERGENCE);
+    assert_non_null(s);
+    assert_int_equal(s->severity, LRS_SEVERITY_CRITICAL);
+    return s;
+}
+
+static corpus_series series;
 static double noisy[3000]; /* a long series, off the stack */
 
 static void nan_is_critical_once_per_episode(void **state)
@@ -190,10 +205,7 @@ static void hindsight_calls_a_divergence_the_run_recovered_from_a_transient(void
         lr[t] = 0.03;
     }
     hindsight = 0;
-    run(loss, lr, N, 1, NULL, &signs);
-    const lrs_sign *s = find(&signs, LRS_SIGN_DIVERGENCE);
-    assert_non_null(s);
-    assert_int_equal(s->severity, LRS_SEVERITY_CRITICAL);
+    const lrs_sign *s = live_critical_divergence(loss, lr, N);
     assert_in_range(s->end_step, 1, 4);
 
     hindsight = 1;
@@ -1627,11 +1639,7 @@ static void hindsight_needs_a_return_undone(void **state)
             noisy[t] = t ? level * synth_noise(&r, 0.02) : 2.30;
             lr[t] = 0.5;
         }
-        hindsight = 0;
-        run(noisy, lr, N, 1, NULL, &signs);
-        const lrs_sign *d = find(&signs, LRS_SIGN_DIVERGENCE);
-        assert_non_null(d);
-        assert_int_equal(d->severity, LRS_SEVERITY_CRITICAL);
+        const lrs_sign *d = live_critical_divergence(noisy, lr, N);
         assert_non_null(strstr(d->message, "untrained level"));
         hindsight = 1;
         run(noisy, lr, N, 1, NULL, &signs);

@@ -100,6 +100,17 @@ static void nan_loss_exits_3_naming_the_step(void **state)
     (void)state;
     assert_int_equal(train("--lr 1e12 --steps 10 --logdir '%s/nan'", test_tmp), 3);
     assert_non_null(strstr(err, "lrscope: train: step 2: the training loss is NaN"));
+    /* --json: the same, and a last line on stdout saying why it stopped */
+    assert_int_equal(train("--lr 1e12 --steps 10 --json --logdir '%s/nan-json'", test_tmp), 3);
+    assert_non_null(strstr(err, "lrscope: train: step 2: the training loss is NaN"));
+    const char *last = strrchr(out, '{');
+    assert_non_null(last);
+    cJSON *line = cJSON_Parse(last);
+    assert_non_null(line);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(line, "event")->valuestring, "stopped");
+    assert_non_null(strstr(cJSON_GetObjectItemCaseSensitive(line, "message")->valuestring,
+                           "step 2: the training loss is NaN"));
+    cJSON_Delete(line);
 }
 
 /* The whole file, malloc'ed. */

@@ -268,6 +268,18 @@ static const char *metric_text(char *buf, double v)
     return buf;
 }
 
+/* A run that ended without finishing (a NaN loss, a sign policy's stop, a failure): with
+ * --json, a last line saying why on stdout too, so that a piped reader sees how it ended. */
+static void print_stopped(const train_args *a, const char *why)
+{
+    if (!a->json)
+        return;
+    fputs("{\"event\":\"stopped\",\"message\":", stdout);
+    json_string(stdout, why);
+    fputs("}\n", stdout);
+    fflush(stdout);
+}
+
 static void print_done(const train_args *a, lrs_trainer *t, lrs_dataset *ds)
 {
     lrs_train_result r;
@@ -321,6 +333,8 @@ static int train(const train_args *a, sign_args *sign, lrs_dataset *ds)
         fprintf(stderr, "lrscope: logging to %s\n", a->cfg.logdir);
     sign->pc.on_sign = print_sign;
     int rc = lrs_trainer_run_watched(t, &sign->pc, NULL);
+    if (rc != LRS_OK)
+        print_stopped(a, lrs_errmsg());
     if (rc == LRS_ERR_NUMERIC || rc == LRS_ERR_STOPPED)
         status = cli_error(CLI_NUMERIC, "train: %s", lrs_errmsg());
     else if (rc != LRS_OK)

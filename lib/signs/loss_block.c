@@ -30,19 +30,6 @@ static void note_oscillation(loss_block_state *b, uint64_t sign, double lr, doub
         b->raised[b->raised_n++] = (struct raised_oscillation){.sign = sign, .lr = lr, .level = level};
 }
 
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median of v[0..n), sorting v in place. */
-static double median_in_place(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, compare_doubles);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 static int lr_is_high(const lrs_monitor *m)
 {
     if (isnan(m->lr.now) || !(m->lr.peak > 0)) return 1; /* not fed: cannot tell, assume so */
@@ -466,8 +453,8 @@ static void end_block(lrs_monitor *m, int64_t step)
 {
     loss_block_state *b = &m->block;
     detrend(b->value, b->residual, b->fill);
-    double level = median_in_place(b->value, b->fill);
-    double noise = level > 0 ? median_in_place(b->residual, b->fill) / level : 0;
+    double level = lrs_signs_median(b->value, (size_t)b->fill);
+    double noise = level > 0 ? lrs_signs_median(b->residual, (size_t)b->fill) / level : 0;
     b->blocks++;
     if (b->blocks == 1) {
         b->first_median = level;

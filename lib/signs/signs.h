@@ -325,6 +325,11 @@ size_t lrs_sweep_count(const lrs_sweep *s);
 int lrs_sweep_judge(lrs_sweep *s, size_t i, lrs_sign *out);
 void lrs_sweep_close(lrs_sweep *s);
 
+/* The median of v[0..n), sorting v in place; NaN when n is 0. The level the detectors judge
+ * a block of losses by, and the end of a run a sweep compares (the median of its last
+ * tenth: one lucky last point is no level). */
+double lrs_signs_median(double *v, size_t n);
+
 /* Whether a scalar tag names a series the monitor takes, by its '/'-separated words
  * (case-insensitive): a word loss / train_loss / training_loss / total_loss / val_loss /
  * ... (also with Lightning's _step or _epoch after it) is a loss, with a word val / valid /

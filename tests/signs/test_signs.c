@@ -1655,6 +1655,17 @@ static void hindsight_needs_a_return_undone(void **state)
     }
 }
 
+/* The median the blocks and a sweep's run ends are judged by. */
+static void the_median_sorts_in_place(void **state)
+{
+    (void)state;
+    double odd[] = {3, 1, 2}, even[] = {4, 1, 3, 2};
+    assert_true(lrs_signs_median(odd, 3) == 2);
+    assert_true(odd[0] == 1 && odd[2] == 3);
+    assert_true(lrs_signs_median(even, 4) == 2.5);
+    assert_true(isnan(lrs_signs_median(even, 0)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1682,6 +1693,7 @@ int main(void)
         cmocka_unit_test(a_loss_that_never_falls_is_stalled),
         cmocka_unit_test(hindsight_judges_the_end_by_the_last_blocks_too),
         cmocka_unit_test(hindsight_needs_a_return_undone),
+        cmocka_unit_test(the_median_sorts_in_place),
         cmocka_unit_test(a_full_queue_drops_info_signs_first),
         cmocka_unit_test(hindsight_weighs_an_oscillation_against_the_whole_run),
         cmocka_unit_test(one_climb_back_one_sign),

@@ -48,12 +48,6 @@ static int write_settings(const lrs_hparams *h, char *out, size_t cap, double *l
     return 1;
 }
 
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The median of the finite values among the last `last` points of s, NaN if none;
  * *from gets the step of the first of them. */
 static double final_median(const lrs_series *s, size_t last, int64_t *from)
@@ -67,8 +61,7 @@ static double final_median(const lrs_series *s, size_t last, int64_t *from)
     for (size_t i = 0; i < last; i++)
         if (isfinite(p[i].value)) v[k++] = p[i].value;
     if (from) *from = p[0].step;
-    qsort(v, k, sizeof *v, compare_doubles);
-    double m = !k ? NAN : k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+    double m = lrs_signs_median(v, k);
     free(v);
     return m;
 }

@@ -78,7 +78,7 @@ static int smooth_stands_out(const lrs_monitor *m, double spread)
  * Adam's first-steps transient falls clearly below it within ~15 points): the too-high LR
  * undid what was learned (for cross-entropy, a uniform prediction: chance level). Counts
  * the points that show it; the first point of the series is the untrained loss. */
-static int returned_to_start(loss_point_state *s, const lrs_signs_options *o)
+static int returned_to_start(loss_point_state *s, const lrs_signs_options *o, double x)
 {
     /* A fall is a fall when it stands out of the loss's own noise too: a noisy loss (a
      * mean squared error at batch 32) crawling at a too-low LR has a lucky low trend 13%
@@ -88,7 +88,19 @@ static int returned_to_start(loss_point_state *s, const lrs_signs_options *o)
                (s->blown_step >= 0 && s->episodes == 0);
     int back = s->smooth >= (1 - o->divergence_return) * s->first_value;
     s->return_run = fell && back && s->first_value > 0 ? s->return_run + 1 : 0;
-    return s->return_run >= o->divergence_return_confirm;
+    s->return_sum = s->return_run ? s->return_sum + x : 0;
+    if (s->return_run >= o->divergence_return_confirm) return 1;
+    /* Sooner, after half the points, when they are back beyond doubt: their mean
+     * divergence_return_sure standard errors (1.25 x the mean deviation / sqrt(n)) inside
+     * the band. A network dead at chance is calm; a noisy loss needs every point. Not
+     * while the noise is still being learned (2 blocks), nor after a blow-up (its noise is
+     * the blow-up's). */
+    int half = (o->divergence_return_confirm + 1) / 2;
+    if (o->divergence_return_sure <= 0 || s->return_run < half || s->blown_step >= 0 ||
+        s->finite < 2 * (int64_t)o->window)
+        return 0;
+    double mean = s->return_sum / s->return_run, band = (1 - o->divergence_return) * s->first_value;
+    return mean - band >= o->divergence_return_sure * 1.25 * s->spread / sqrt((double)s->return_run);
 }
 
 /* Where a run that came back to its untrained loss should restart from: its best point,
@@ -176,7 +188,7 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
          (x >= o->divergence_ratio * s->first_value && s->smooth >= o->divergence_ratio * s->first_value &&
           stands_out(m, x, s->first_value, spread_before) && smooth_stands_out(m, spread_before))))
         s->blown_step = step;
-    int returned = returned_to_start(s, o);
+    int returned = returned_to_start(s, o, x);
     track_start_distance(s, o, step);
 
     if (!(floor > 0)) { /* ratios assume a positive loss */

@@ -16,6 +16,7 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .divergence_ratio = 2.0, .divergence_confirm = 3, .divergence_climb_ratio = 1.6,
         .divergence_climb = 10, .divergence_climb_spread = 3.0, .divergence_jump = 10.0, .divergence_factor = 0.1,
         .divergence_return_fall = 0.1, .divergence_return = 0.05, .divergence_return_confirm = 20,
+        .divergence_return_sure = 5.0,
         .divergence_spread = 5.0, .divergence_return_noise = 1.0,
         .spike_ratio = 1.5, .spike_spread = 6.0, .spike_recover = 5,
         .oscillation_noise_ratio = 2.5, .oscillation_min_noise = 0.05,
@@ -55,7 +56,8 @@ static int signs_check_options(const lrs_signs_options *o)
     REQUIRE(o->divergence_return_confirm >= 1, "divergence_return_confirm", ">= 1");
     REQUIRE(o->divergence_spread >= 0 && o->divergence_climb_spread >= 0,
             "divergence_spread and divergence_climb_spread", ">= 0");
-    REQUIRE(o->divergence_return_noise >= 0, "divergence_return_noise", ">= 0");
+    REQUIRE(o->divergence_return_noise >= 0 && o->divergence_return_sure >= 0,
+            "divergence_return_noise and divergence_return_sure", ">= 0");
     REQUIRE(o->spike_ratio > 1 && o->spike_spread > 0, "spike_ratio and spike_spread", "> 1 and > 0");
     REQUIRE(o->oscillation_noise_ratio > 1 && o->oscillation_rebound > 1,
             "oscillation_noise_ratio and oscillation_rebound", "> 1");

@@ -20,7 +20,7 @@ static const struct { const char *name; size_t offset; enum option_type type; } 
     {"resolution_points", offsetof(lrs_signs_options, resolution_points), OPT_INT64},
     DOUBLE(divergence_ratio), INT(divergence_confirm), DOUBLE(divergence_climb_ratio),
     INT(divergence_climb), DOUBLE(divergence_climb_spread), DOUBLE(divergence_jump), DOUBLE(divergence_return_fall),
-    DOUBLE(divergence_return), INT(divergence_return_confirm), DOUBLE(divergence_factor),
+    DOUBLE(divergence_return), DOUBLE(divergence_return_sure), INT(divergence_return_confirm), DOUBLE(divergence_factor),
     DOUBLE(divergence_spread), DOUBLE(divergence_return_noise),
     DOUBLE(spike_ratio), DOUBLE(spike_spread), INT(spike_recover),
     DOUBLE(oscillation_noise_ratio), DOUBLE(oscillation_min_noise), DOUBLE(oscillation_min_drop),

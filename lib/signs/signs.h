@@ -100,6 +100,8 @@ typedef struct lrs_signs_options {
     double divergence_return;    /* ...the smoothed loss is back within this fraction of that
                                   * first point (a network that forgot what it learned:
                                   * chance level)... 0.05 */
+    double divergence_return_sure; /* (or half as many, when their mean stands this many
+                                  * standard errors inside the band: 5; 0 = never) */
     int divergence_return_confirm; /* ...for this many consecutive points: 20 (onset: where
                                   * the trend was lowest, or the first step when it never got
                                   * below half the first point: nothing worth keeping) */

@@ -37,6 +37,7 @@ typedef struct loss_point_state {
     int64_t high_step;
     int64_t trend_min_step;  /* where trend_min was reached */
     int return_run;          /* consecutive points with smooth back near first_value */
+    double return_sum;       /* the sum of those points */
     int near_start_run;      /* consecutive points with smooth within (1 - divergence_return,
                               * 1 + divergence_return_fall) x first_value */
     double moved;            /* the farthest smooth has been from first_value, and where */

@@ -1332,7 +1332,7 @@ static void options_are_set_by_name(void **state)
     lrs_signs_options_init(&opt);
     lrs_signs_options_init(&defaults);
     size_t n = lrs_signs_option_count();
-    assert_int_equal(n, 60);
+    assert_int_equal(n, 61);
     for (size_t i = 0; i < n; i++) {
         char assignment[64];
         snprintf(assignment, sizeof assignment, "%s=%d", lrs_signs_option_name(i), (int)i + 2);
@@ -1655,6 +1655,37 @@ static void hindsight_needs_a_return_undone(void **state)
     }
 }
 
+/* A run that learned (2.30 to 1.5) and at step 300 went back to chance for good, calm (1%
+ * noise: a dead network): half the 20 points of confirmation are beyond doubt, so it is
+ * critical 10 points sooner. A noisy loss (24%) at the same level waits for all 20. */
+static void a_calm_return_to_chance_is_confirmed_sooner(void **state)
+{
+    (void)state;
+    enum { N = 600 };
+    double lr[N];
+    lrs_signs_options opt;
+    lrs_signs_options_init(&opt);
+    int64_t at[2][2];
+    for (int noisy_loss = 0; noisy_loss < 2; noisy_loss++)
+        for (int sure = 0; sure < 2; sure++) {
+            synth_rng r = {7};
+            for (int t = 0; t < N; t++) {
+                double level = t < 300 ? 1.5 + 0.8 * exp(-t / 40.0) : 2.30;
+                noisy[t] = t ? level * synth_noise(&r, noisy_loss ? 0.24 : 0.01) : 2.30;
+                lr[t] = 1;
+            }
+            opt.divergence_return_sure = sure ? 5 : 0;
+            run(noisy, lr, N, 1, &opt, &signs);
+            const lrs_sign *d = find(&signs, LRS_SIGN_DIVERGENCE);
+            assert_non_null(d);
+            assert_int_equal(d->severity, LRS_SEVERITY_CRITICAL);
+            assert_non_null(strstr(d->message, "back at its untrained level"));
+            at[noisy_loss][sure] = d->end_step;
+        }
+    assert_int_equal(at[0][0] - at[0][1], 10);
+    assert_int_equal(at[1][0], at[1][1]);
+}
+
 /* The median the blocks and a sweep's run ends are judged by. */
 static void the_median_sorts_in_place(void **state)
 {
@@ -1693,6 +1724,7 @@ int main(void)
         cmocka_unit_test(a_loss_that_never_falls_is_stalled),
         cmocka_unit_test(hindsight_judges_the_end_by_the_last_blocks_too),
         cmocka_unit_test(hindsight_needs_a_return_undone),
+        cmocka_unit_test(a_calm_return_to_chance_is_confirmed_sooner),
         cmocka_unit_test(the_median_sorts_in_place),
         cmocka_unit_test(a_full_queue_drops_info_signs_first),
         cmocka_unit_test(hindsight_weighs_an_oscillation_against_the_whole_run),

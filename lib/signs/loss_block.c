@@ -402,6 +402,13 @@ static void judge_slow(lrs_monitor *m, int64_t step, double level)
                 signs_lr_clause(lr, m->lr.now));
 }
 
+/* The lowest 2-block level so far (best moves only on a 1% gain). While a block ends
+ * level_pair is not yet in pair_prev; after, it is the same: one expression serves both. */
+static double lowest_level_pair(const loss_block_state *b)
+{
+    return fmin(b->level_pair, fmin(b->pair_prev, b->best_before_prev));
+}
+
 /* A run that has learned nothing: stall_fraction of a run of known length gone (at least
  * stall_min_points points), and its lowest 2-block level not even slow_min_scatter chance
  * scatters below its untrained level, at an LR not rising (a warm-up may be on its way).
@@ -420,8 +427,7 @@ static void judge_stalled(lrs_monitor *m, int64_t step)
         first > o->stall_first_step || b->points < o->stall_min_points ||
         (double)(step - first) < o->stall_fraction * (double)(o->total_steps - first))
         return;
-    /* the lowest 2-block level so far (best only moves on a 1% gain) */
-    double lowest = fmin(b->level_pair, fmin(b->pair_prev, b->best_before_prev));
+    double lowest = lowest_level_pair(b);
     if (m->lr.now > 1.01 * m->lr.at_block_end || fell_beyond_scatter(m, lowest)) return;
     char lr[48];
     b->stalled_raised = 1;
@@ -612,7 +618,7 @@ static void judge_plateau_after(lrs_monitor *m)
 static void judge_stalled_after(lrs_monitor *m)
 {
     const loss_block_state *b = &m->block;
-    double lowest = fmin(b->pair_prev, b->best_before_prev); /* after the last block */
+    double lowest = lowest_level_pair(b);
     lrs_sign *held = b->stalled_raised ? signs_waiting(m, b->stalled_sign) : NULL;
     if (!held || held->kind != LRS_SIGN_STALLED || !fell_beyond_scatter(m, lowest)) return;
     signs_rewrite(held, LRS_SIGN_STALLED, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,

@@ -86,8 +86,8 @@ static int returned_to_start(loss_point_state *s, const lrs_signs_options *o, do
     int fell = (s->trend_min <= (1 - o->divergence_return_fall) * s->first_value &&
                 s->first_value - s->trend_min >= o->divergence_return_noise * s->spread) ||
                (s->blown_step >= 0 && s->episodes == 0);
-    int back = s->smooth >= (1 - o->divergence_return) * s->first_value;
-    s->return_run = fell && back && s->first_value > 0 ? s->return_run + 1 : 0;
+    double band = (1 - o->divergence_return) * s->first_value; /* "back" from here up */
+    s->return_run = fell && s->smooth >= band && s->first_value > 0 ? s->return_run + 1 : 0;
     s->return_sum = s->return_run ? s->return_sum + x : 0;
     if (s->return_run >= o->divergence_return_confirm) return 1;
     /* Sooner, after half the points, when they are back beyond doubt: their mean
@@ -99,7 +99,7 @@ static int returned_to_start(loss_point_state *s, const lrs_signs_options *o, do
     if (o->divergence_return_sure <= 0 || s->return_run < half || s->blown_step >= 0 ||
         s->finite < 2 * (int64_t)o->window)
         return 0;
-    double mean = s->return_sum / s->return_run, band = (1 - o->divergence_return) * s->first_value;
+    double mean = s->return_sum / s->return_run;
     return mean - band >= o->divergence_return_sure * 1.25 * s->spread / sqrt((double)s->return_run);
 }
 

@@ -156,6 +156,50 @@ def left_for_good(s):
     return last_near, fast
 
 
+def given_back(s):
+    """The share of its fall the loss has given back at each point, as a live detector could
+    know it: (level - lowest level so far) / (untrained loss - lowest level so far), the level
+    being the mean of the last 21 points (no future points), the untrained loss the mean of
+    the first 5; 0 while the LR is rising (a warm-up or a cyclic LR may lift the loss)."""
+    loss = list(itertools.takewhile(math.isfinite, s.get("train/loss") or s.get("loss") or []))
+    lr = s.get("train/lr") or [0.0] * len(loss)
+    sums, first, low, shares = [0.0, *itertools.accumulate(loss)], mean(loss[:5] or [0.0]), math.inf, []
+    for i in range(len(loss)):
+        level = (sums[i + 1] - sums[max(0, i - 20)]) / (i + 1 - max(0, i - 20))
+        low = min(low, level) if i >= 20 else low
+        rising = i < len(lr) and lr[i] > 1.01 * min(lr[max(0, i - 100):i + 1])
+        shares.append((level - low) / (first - low) if i >= 20 and first > low and not rising else 0.0)
+    return shares
+
+
+def drift_separability(runs, labelled, points):
+    """Why a slow drift is not flagged within 20 steps: how much of its fall it has given back
+    20 steps after it left its minimum for good, against how many runs that did not diverge
+    give back as much at some point (after step 100) and then come down again."""
+    at = []
+    for n, _, _ in runs:
+        left = left_for_good(points[n]) if labelled[n] == "divergence" else None
+        if left and not left[1]:
+            i = points[n]["_steps"].index(left[0]) + 20
+            shares = given_back(points[n])
+            if 20 <= i < len(shares):
+                at.append(shares[i])
+    if not at:
+        return
+    at.sort()
+    median = at[len(at) // 2]
+    most = {}
+    for n, _, _ in runs:
+        if labelled[n] not in ("divergence", "survived"):
+            reached = max(given_back(points[n])[100:] or [0.0]) >= median
+            have, hit = most.get(labelled[n], (0, 0))
+            most[labelled[n]] = (have + 1, hit + reached)
+    print(f"slow drifts 20 steps after leaving the minimum for good: {len(at)}, median share of the fall given "
+          f"back {median:.2f} (quartiles {at[len(at) // 4]:.2f}, {at[3 * len(at) // 4]:.2f}); runs that did not "
+          "diverge giving back as much at some point: "
+          + ", ".join(f"{k} {hit} of {have}" for k, (have, hit) in sorted(most.items())))
+
+
 def corpus_name(path):
     """The corpus run a judged run belongs to: the folder under runs/ (a Keras run's train/
     and validation/ runs are inside it)."""
@@ -245,6 +289,7 @@ def main(out):
         print(f"divergence {when}, runs with no minimum to leave for good: {len(at_once)}, first critical "
               f"{sum(x <= 20 for x in at_once)} within 20 steps of the start; median {at_once[len(at_once) // 2]}, "
               f"max {at_once[-1]} steps")
+    drift_separability(runs, labelled, points)
     if live:
         healthy = [n for n, _, _ in runs if labelled[n] == "healthy"]
         stopped = [n for n in healthy if any(x["severity"] == "critical" for x in live.get(n, {}).get("signs", []))]

@@ -50,6 +50,7 @@ typedef struct lrs_file_state {
     uint64_t offset;       /* first byte not consumed yet */
     uint64_t size;         /* size at the last poll (a smaller size means rewritten) */
     uint64_t tail_noted;   /* offset + 1 of the last truncated tail reported (0: none) */
+    uint64_t listed;       /* bytes read before the run was released: their damage is listed */
 } lrs_file_state;
 
 struct lrs_run {
@@ -68,6 +69,7 @@ lrs_run *lrs_run_new(const char *name, int raw);
 void lrs_run_free(lrs_run *run);
 int lrs_run_add_file(lrs_run *run, const char *path);
 void lrs_run_sort(lrs_run *run); /* puts series in tag order (after a poll) */
+void lrs_run_clear(lrs_run *run); /* frees the series, keeps the name and files */
 
 /* The series of tag (tag_len bytes, no NUL inside), created with kind when new.
  * NULL with *rc set when memory runs out. */

@@ -1,6 +1,7 @@
 /* The reader: finds runs and event files under a path, reads what was appended since
  * the last poll (pread in chunks: a file truncated while it is read gives a short read,
- * not the SIGBUS of a mapping), and records the damage it met. */
+ * not the SIGBUS of a mapping), and records the damage it met. A lazy reader reads a run
+ * only when asked (lrs_reader_load_run) and can forget it again (lrs_reader_release_run). */
 #define _GNU_SOURCE /* asprintf */
 #include <dirent.h>
 #include <errno.h>
@@ -79,6 +80,8 @@ static int add_damage(lrs_reader *r, const lrs_file_state *f, lrs_damage_kind ki
 static int add_damage(lrs_reader *r, const lrs_file_state *f, lrs_damage_kind kind,
                       uint64_t offset, uint64_t length, const char *fmt, ...)
 {
+    if (offset < f->listed) /* read again after a release: listed the first time */
+        return LRS_OK;
     int rc = lrs_array_grow((void **)&r->damage, &r->cap_damage, r->n_damage + 1,
                             sizeof *r->damage, "reader");
     if (rc != LRS_OK)
@@ -226,6 +229,7 @@ static int poll_file(lrs_reader *r, lrs_run *run, uint32_t file, size_t *n_recor
     }
     uint64_t size = (uint64_t)st.st_size;
     if (size < f->size) {
+        f->listed = 0; /* a new file: its damage is new */
         rc = add_damage(r, f, LRS_DAMAGE_TRUNCATED, size, f->size - size,
                         "file shrank from %llu bytes, reading it again from the start",
                         (unsigned long long)f->size);
@@ -386,7 +390,7 @@ int lrs_reader_poll(lrs_reader *r, size_t *n_records)
     if (n_records)
         *n_records = 0;
     int rc = discover(r);
-    for (size_t i = 0; rc == LRS_OK && i < r->n_runs; i++)
+    for (size_t i = 0; rc == LRS_OK && !r->opt.lazy && i < r->n_runs; i++)
         for (size_t k = 0; rc == LRS_OK && k < r->runs[i]->n_files; k++)
             rc = poll_file(r, r->runs[i], (uint32_t)k, n_records);
     if (r->n_runs)
@@ -401,4 +405,30 @@ size_t lrs_reader_run_count(const lrs_reader *r) { return r->n_runs; }
 const lrs_run *lrs_reader_run(const lrs_reader *r, size_t i)
 {
     return i < r->n_runs ? r->runs[i] : NULL;
+}
+
+int lrs_reader_load_run(lrs_reader *r, size_t i)
+{
+    if (!r || i >= r->n_runs)
+        return lrs_fail(LRS_ERR_ARG, "lrs_reader_load_run: no run %zu", i);
+    lrs_run *run = r->runs[i];
+    int rc = LRS_OK;
+    for (size_t k = 0; rc == LRS_OK && k < run->n_files; k++)
+        rc = poll_file(r, run, (uint32_t)k, NULL);
+    lrs_run_sort(run);
+    return rc;
+}
+
+void lrs_reader_release_run(lrs_reader *r, size_t i)
+{
+    if (!r || i >= r->n_runs)
+        return;
+    lrs_run *run = r->runs[i];
+    lrs_run_clear(run);
+    for (size_t k = 0; k < run->n_files; k++) {
+        lrs_file_state *f = &run->files[k];
+        if (f->offset > f->listed)
+            f->listed = f->offset;
+        f->offset = 0;
+    }
 }

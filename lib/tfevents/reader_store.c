@@ -77,16 +77,25 @@ static void series_free(lrs_series *s)
     free(s);
 }
 
+void lrs_run_clear(lrs_run *run)
+{
+    for (size_t i = 0; i < run->n_series; i++)
+        series_free(run->series[i]);
+    free(run->series);
+    free(run->table);
+    run->series = NULL;
+    run->table = NULL;
+    run->n_series = run->cap_series = run->table_size = 0;
+    run->unsorted = 0;
+}
+
 void lrs_run_free(lrs_run *run)
 {
     if (!run)
         return;
-    for (size_t i = 0; i < run->n_series; i++)
-        series_free(run->series[i]);
+    lrs_run_clear(run);
     for (size_t i = 0; i < run->n_files; i++)
         free(run->files[i].path);
-    free(run->series);
-    free(run->table);
     free(run->files);
     free(run->name);
     free(run);

@@ -24,6 +24,9 @@
  * gives the detail. Strings and buffers passed in stay the caller's: the library
  * copies what it keeps. Pointers handed out by a reader stay valid until the next
  * lrs_reader_poll() or lrs_reader_close() on it.
+ *
+ * A logdir larger than memory is read run by run: open with options.lazy = 1, poll (finds
+ * the runs, reads nothing), then lrs_reader_load_run(r, i) ... lrs_reader_release_run(r, i).
  */
 #ifndef LRSCOPE_TFEVENTS_H
 #define LRSCOPE_TFEVENTS_H
@@ -156,8 +159,12 @@ typedef struct lrs_run lrs_run;
 typedef struct lrs_series lrs_series;
 
 typedef struct lrs_reader_options {
-    int raw; /* 1: keep every record in file order; 0 (default): TensorBoard's view, where a
-              * point at step s replaces every earlier point of its tag with step >= s */
+    int raw;  /* 1: keep every record in file order; 0 (default): TensorBoard's view, where a
+               * point at step s replaces every earlier point of its tag with step >= s */
+    int lazy; /* 1: lrs_reader_poll() only finds the runs and their files, and each run is
+               * read by lrs_reader_load_run() and freed by lrs_reader_release_run(): going
+               * run by run holds one run's points at a time, not the logdir's. 0 (default):
+               * every poll reads every run */
 } lrs_reader_options;
 
 void lrs_reader_options_init(lrs_reader_options *opt);
@@ -170,10 +177,22 @@ int lrs_reader_open(lrs_reader **r, const char *path, const lrs_reader_options *
 
 /* Reads what was written since the last poll: new runs, new files, appended records.
  * A record cut short at the end of a file is left for a later poll. Sets *n_records
- * (may be NULL) to the number of records read by this call. */
+ * (may be NULL) to the number of records read by this call. A lazy reader only finds
+ * new runs and files here (*n_records 0). */
 int lrs_reader_poll(lrs_reader *r, size_t *n_records);
 
 void lrs_reader_close(lrs_reader *r);
+
+/* Reads what run i's files gained since its last load (or poll), as lrs_reader_poll() reads
+ * them: files in name order with the restart rule across them, the damage met appended to
+ * the reader's list. Damage an earlier load already listed (the run was released and is
+ * read again) is not listed twice. LRS_ERR_ARG if there is no run i. */
+int lrs_reader_load_run(lrs_reader *r, size_t i);
+
+/* Frees run i's series (the run and its files stay listed, with no series) and rewinds its
+ * files, so that the next load reads them again from the start. Pointers into the run's
+ * series are invalid after it. */
+void lrs_reader_release_run(lrs_reader *r, size_t i);
 
 /* Damage met while reading, in the order found; new ones are appended by each poll. */
 typedef enum lrs_damage_kind {

@@ -1,10 +1,12 @@
 /* lrscope check and lrscope watch through the binary (LRS_BIN; skipped when unset),
  * on logdirs written here with the tfevents writer. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,6 +350,87 @@ static void check_compares_the_runs_of_a_sweep(void **state)
     assert_non_null(strstr(out, "/sweep/lr0.1\", \"verdict\": \"ok\""));
 }
 
+/* Appends a record whose payload fails its checksum to the event file in dir: damage
+ * check says on stderr (the reader skips the record). */
+static void append_bad_record(const char *dir)
+{
+    char path[1024];
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    path[0] = '\0';
+    while ((e = readdir(d)))
+        if (strstr(e->d_name, "tfevents")) snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    closedir(d);
+    assert_true(path[0] != '\0');
+    uint8_t rec[8 + 4 + 4 + 4] = {4}; /* length 4, little-endian */
+    uint32_t len_crc = lrs_crc32c_mask(lrs_crc32c(0, rec, 8)), data_crc = 0x12345678;
+    memcpy(rec + 8, &len_crc, 4);
+    memcpy(rec + 12, "junk", 4);
+    memcpy(rec + 16, &data_crc, 4);
+    FILE *f = fopen(path, "ab");
+    assert_non_null(f);
+    assert_int_equal(fwrite(rec, 1, sizeof rec, f), sizeof rec);
+    fclose(f);
+}
+
+/* How many times needle occurs in hay. */
+static int occurrences(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle)) n++;
+    return n;
+}
+
+/* check reads a logdir run by run, and some runs more than once: a sweep's HParams child
+ * (probed for its parent, then judged itself), a run the sweep gives a sign (read again to
+ * draw it). Each damaged file is said once, a val sibling no run took (keras/val beside
+ * keras/validation) is read for its damage too, and the sweep's sign has its sparkline. */
+static void check_reads_run_by_run_and_says_damage_once(void **state)
+{
+    (void)state;
+    if (!bin()) skip();
+    char dir[600], err[8192], logdir[400];
+    snprintf(logdir, sizeof logdir, "%s/stream", root);
+    write_sweep_run("stream", "lr0.1", 0.1, 0.4, 1, 1);
+    write_sweep_run("stream", "lr0.3", 0.3, 0.62, 2, 1);
+    write_sweep_run("stream", "lr0.001", 0.001, 0.9, 1, 1);
+    write_keras_run("stream/keras", 0);
+    snprintf(dir, sizeof dir, "%s/keras/val", logdir);
+    lrs_writer *w;
+    assert_int_equal(lrs_writer_open(&w, dir, NULL), LRS_OK);
+    assert_int_equal(lrs_writer_add_scalar(w, "epoch_loss", 0, 1.0), LRS_OK);
+    assert_int_equal(lrs_writer_close(w), LRS_OK);
+    const char *damaged[] = {"lr0.3", "lr0.1/1795919826.100", "keras/val"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(dir, sizeof dir, "%s/%s", logdir, damaged[i]);
+        append_bad_record(dir);
+    }
+    const char *const formats[] = {"", "--format markdown", "--json"};
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(lrscope(out, sizeof out, "check %s %s", formats[k], logdir), 1);
+        snprintf(dir, sizeof dir, "%s/stderr.txt", root);
+        FILE *f = fopen(dir, "r");
+        assert_non_null(f);
+        err[fread(err, 1, sizeof err - 1, f)] = '\0';
+        fclose(f);
+        assert_int_equal(occurrences(err, "record payload checksum mismatch"), 3);
+        for (int i = 0; i < 3; i++) {
+            snprintf(dir, sizeof dir, "/stream/%s/events.out.tfevents.", damaged[i]);
+            assert_int_equal(occurrences(err, dir), 1);
+        }
+    }
+    assert_int_equal(lrscope(out, sizeof out, "check %s", logdir), 1);
+    const char *run = strstr(out, "/stream/lr0.3: warning (train/loss, 200 points, 1 sign)\n"
+                                  "  warning  oscillation on train/loss, steps 180..199: at LR 0.3 ");
+    assert_non_null(run);
+    const char *spark = strstr(strchr(run, '\n') + 1, "\n           ");
+    assert_non_null(spark);
+    assert_true((unsigned char)spark[12] == 0xe2); /* a bar (U+2581..2588), not "suggestion:" */
+    assert_non_null(strstr(out, "/stream/keras/train: warning (epoch_loss, 50 points, 1 sign)\n"));
+    assert_null(strstr(out, "/stream/keras/val"));
+}
+
 static void watch_once_runs_the_alert_command(void **state)
 {
     (void)state;
@@ -439,6 +522,7 @@ int main(void)
         cmocka_unit_test(check_cannot_read),
         cmocka_unit_test(check_thresholds_are_options),
         cmocka_unit_test(check_compares_the_runs_of_a_sweep),
+        cmocka_unit_test(check_reads_run_by_run_and_says_damage_once),
         cmocka_unit_test(watch_once_runs_the_alert_command),
         cmocka_unit_test(watch_reports_a_live_divergence_once_within_the_latency_bound),
     };

@@ -3,8 +3,9 @@
  * train/lr, train/grad_norm: a noisy decaying loss, one run in ten diverging) and HParams
  * (one sweep: every run is compared with the others) into
  * /dev/shm, runs the lrscope binary next to this benchmark (../lrscope/lrscope, or
- * $LRS_BIN) with --json into /dev/null, best of 3, and prints runs/s and MB/s.
- * Removes the files. */
+ * $LRS_BIN) with --json into /dev/null, best of 3, and prints runs/s, MB/s and check's
+ * peak RSS (getrusage of the children: it reads one run at a time, so this stays near
+ * the largest run's, whatever the number of runs). Removes the files. */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <limits.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -116,9 +118,11 @@ int main(int argc, char **argv)
     if (getenv("BENCH_KEEP")) printf("kept %s\n", root);
     else nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     double mb = (double)total_bytes / 1e6;
-    printf("%-28s %10s %10s %10s %10s\n", "logdir", "MB", "seconds", "runs/s", "MB/s");
-    printf("%5d runs x %5ld steps x 3 %10.1f %10.3f %10.0f %10.1f\n", runs, steps, mb, best,
-           runs / best, mb / best);
+    struct rusage ru; /* ru_maxrss: the largest child's peak, in KiB */
+    double peak_mb = getrusage(RUSAGE_CHILDREN, &ru) == 0 ? (double)ru.ru_maxrss * 1024 / 1e6 : NAN;
+    printf("%-28s %10s %10s %10s %10s %10s\n", "logdir", "MB", "seconds", "runs/s", "MB/s", "peak MB");
+    printf("%5d runs x %5ld steps x 3 %10.1f %10.3f %10.0f %10.1f %10.1f\n", runs, steps, mb, best,
+           runs / best, mb / best, peak_mb);
     printf("(written in %.1f s; lrscope check exit status %d: 2 expected, 1 run in 10 diverges)\n",
            t_write, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     return 0;

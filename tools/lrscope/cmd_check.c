@@ -1,5 +1,10 @@
 /* lrscope check LOGDIR... [--tag GLOB] [--json] [--fail-on warning|critical] [--total-steps N]
- * Runs the warning-sign detectors over every run under the logdirs; a CI step. */
+ * Runs the warning-sign detectors over every run under the logdirs; a CI step. The runs
+ * are read one at a time (a lazy reader): a CI logdir of many GB is judged in the memory
+ * of its largest run. */
+#define _GNU_SOURCE /* open_memstream */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,67 +117,109 @@ typedef struct check_totals {
     int printed;                     /* JSON runs printed so far (for commas) */
 } check_totals;
 
-/* One run's judgement, kept until every run is read: a sweep compares them all. */
+/* One run's judgement, kept until every run is judged (a sweep compares them all) while
+ * its series are not: they are read again only to draw a sign the sweep adds. */
 typedef struct checked_run {
     char *name;
-    run_series rs;          /* series of a reader kept open till the end */
+    char *loss_tag;         /* NULL: no loss series */
+    char *text;             /* human or markdown output: the run as printed (NULL for JSON) */
     lrs_sign *signs;        /* n of them, room for one more (the sweep's) */
-    int n, worst;
+    int n, own, worst;      /* own: the signs it had before the sweep's */
     long swept;             /* its number in the sweep, -1 when not compared */
+    int dir;                /* where to read it again: run `run` of logdirs[dir] */
+    size_t run;
 } checked_run;
+
+/* A logdir's lazy reader, kept open (it holds only names) so a run can be read again. */
+typedef struct check_logdir {
+    lrs_reader *r;
+    size_t warned;          /* damage entries already said on stderr */
+    unsigned char *loaded;  /* per run: read at least once (its damage said) */
+} check_logdir;
 
 typedef struct check_state {
     lrs_monitor *monitor;
     lrs_sweep *sweep;
-    lrs_reader **readers;
-    int n_readers;
+    check_logdir *dirs;
+    int n_dirs;
     checked_run *runs;
     size_t n_runs, cap_runs;
 } check_state;
 
 /* After the first of its kind: how many more there were, and over which steps. */
-static void print_repeats(const checked_run *c, int i)
+static void print_repeats(FILE *f, const checked_run *c, int i)
 {
     int64_t from = 0, to = 0;
     int more = sign_repeats_after(c->signs, c->n, i, &from, &to);
     if (more)
-        printf("           ... and %d more %s %s sign%s on %s, steps %lld..%lld (--all shows them)\n", more,
-               lrs_severity_name(c->signs[i].severity), lrs_sign_kind_name(c->signs[i].kind), more == 1 ? "" : "s",
-               c->signs[i].tag, (long long)from, (long long)to);
+        fprintf(f, "           ... and %d more %s %s sign%s on %s, steps %lld..%lld (--all shows them)\n", more,
+                lrs_severity_name(c->signs[i].severity), lrs_sign_kind_name(c->signs[i].kind), more == 1 ? "" : "s",
+                c->signs[i].tag, (long long)from, (long long)to);
 }
 
-static void print_run(const check_args *a, check_totals *t, const checked_run *c)
+/* The run in human or markdown output; rs: its series, which the sparklines draw. */
+static void print_run_text(FILE *f, const check_args *a, const checked_run *c, const run_series *rs)
 {
-    const lrs_series *loss = c->rs.role[LRS_ROLE_LOSS];
+    const lrs_series *loss = rs->role[LRS_ROLE_LOSS];
     if (a->markdown) {
-        check_markdown_run(stdout, c->name, &c->rs, c->signs, c->n, c->worst, a->all);
-        return;
-    }
-    if (a->json) {
-        fputs(t->printed++ ? ",\n  {\"run\": " : "\n  {\"run\": ", stdout);
-        json_string(stdout, c->name);
-        printf(", \"verdict\": \"%s\", \"loss_tag\": ", loss ? verdict_name(c->worst) : "no_loss");
-        if (loss) json_string(stdout, lrs_series_tag(loss));
-        else fputs("null", stdout);
-        fputs(", \"signs\": [", stdout);
-        for (int i = 0; i < c->n; i++) {
-            fputs(i ? ", " : "", stdout);
-            sign_print_json(stdout, NULL, &c->signs[i]);
-        }
-        fputs("]}", stdout);
+        check_markdown_run(f, c->name, rs, c->signs, c->n, c->worst, a->all);
         return;
     }
     if (!loss) {
-        printf("%s: no loss series\n", c->name);
+        fprintf(f, "%s: no loss series\n", c->name);
         return;
     }
-    printf("%s: %s (%s, %zu points, %d sign%s)\n", c->name, verdict_name(c->worst), lrs_series_tag(loss),
-           lrs_series_len(loss), c->n, c->n == 1 ? "" : "s");
+    fprintf(f, "%s: %s (%s, %zu points, %d sign%s)\n", c->name, verdict_name(c->worst), lrs_series_tag(loss),
+            lrs_series_len(loss), c->n, c->n == 1 ? "" : "s");
     for (int i = 0; i < c->n; i++) {
         if (!a->all && sign_repeats_earlier(c->signs, i)) continue;
-        sign_print_human(stdout, &c->signs[i], c->rs.role[c->signs[i].role]);
-        if (!a->all) print_repeats(c, i);
+        sign_print_human(f, &c->signs[i], rs->role[c->signs[i].role]);
+        if (!a->all) print_repeats(f, c, i);
     }
+}
+
+static void print_run_json(check_totals *t, const checked_run *c)
+{
+    fputs(t->printed++ ? ",\n  {\"run\": " : "\n  {\"run\": ", stdout);
+    json_string(stdout, c->name);
+    printf(", \"verdict\": \"%s\", \"loss_tag\": ", c->loss_tag ? verdict_name(c->worst) : "no_loss");
+    if (c->loss_tag) json_string(stdout, c->loss_tag);
+    else fputs("null", stdout);
+    fputs(", \"signs\": [", stdout);
+    for (int i = 0; i < c->n; i++) {
+        fputs(i ? ", " : "", stdout);
+        sign_print_json(stdout, NULL, &c->signs[i]);
+    }
+    fputs("]}", stdout);
+}
+
+/* Writes the run's text into c->text while its series are in memory. */
+static int render_run(const check_args *a, checked_run *c, const run_series *rs)
+{
+    size_t len;
+    free(c->text);
+    c->text = NULL;
+    FILE *f = open_memstream(&c->text, &len);
+    if (!f) return cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory");
+    print_run_text(f, a, c, rs);
+    return fclose(f) ? cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory") : 0;
+}
+
+/* Reads run i of d (again, if it was released), saying on stderr the damage met; each
+ * entry once: the reader does not list again what an earlier read of it listed. */
+static int load_run(check_logdir *d, size_t i)
+{
+    int rc = lrs_reader_load_run(d->r, i);
+    d->loaded[i] = 1;
+    for (; d->warned < lrs_reader_damage_count(d->r); d->warned++)
+        cli_warn("%s", lrs_reader_damage(d->r, d->warned)->message);
+    return rc == LRS_OK ? 0 : cli_error(SIGNS_EXIT_UNREADABLE, "check: %s", lrs_errmsg());
+}
+
+/* The number of a run of r (runs are sorted by name). */
+static size_t run_index(const lrs_reader *r, const lrs_run *run)
+{
+    return run_first_from(r, lrs_run_name(run));
 }
 
 static const char hparams_start[] = "_hparams_/session_start_info";
@@ -186,59 +233,106 @@ static int is_child(const char *name, const char *child)
     return !strncmp(child, name, len) && child[len] == '/' && !strchr(child + len + 1, '/');
 }
 
-/* Where a run's HParams are: the run itself, or else the one child run that has them
- * (PyTorch's and tensorboardX's add_hparams write them to a new run inside the training
- * run's folder, named by the time or run_name). NULL when neither. The children of a run
- * other than the root are the sorted runs named "<name>/...": found by a binary search. */
-static const lrs_run *hparams_run(const lrs_reader *r, const lrs_run *run)
+/* Whether child run i holds HParams; it is read for that, and released unless it does. */
+static int child_has_hparams(check_logdir *d, size_t i, int *has)
 {
-    if (lrs_run_find(run, hparams_start)) return run;
-    const char *name = lrs_run_name(run);
+    int rc = load_run(d, i);
+    *has = !rc && lrs_run_find(lrs_reader_run(d->r, i), hparams_start);
+    if (!*has) lrs_reader_release_run(d->r, i);
+    return rc;
+}
+
+/* Where the HParams of run `run` (read) are, into *found: the run itself, or else the one
+ * child run that has them (PyTorch's and tensorboardX's add_hparams write them to a new
+ * run inside the training run's folder, named by the time or run_name), read and left in
+ * memory; SIZE_MAX when neither. The children of a run other than the root are the sorted
+ * runs named "<name>/...": found by a binary search, and read one at a time. */
+static int hparams_run(check_logdir *d, size_t run, size_t *found)
+{
+    const lrs_reader *r = d->r;
+    *found = SIZE_MAX;
+    if (lrs_run_find(lrs_reader_run(r, run), hparams_start)) {
+        *found = run;
+        return 0;
+    }
+    const char *name = lrs_run_name(lrs_reader_run(r, run));
     size_t i = 0, n = lrs_reader_run_count(r);
     char prefix[4096];
     if (strcmp(name, ".")) {
         snprintf(prefix, sizeof prefix, "%s/", name);
         i = run_first_from(r, prefix);
     }
-    const lrs_run *found = NULL;
-    for (; i < n; i++) {
+    for (int has; i < n; i++) {
         const char *cn = lrs_run_name(lrs_reader_run(r, i));
         if (strcmp(name, ".") && strncmp(cn, prefix, strlen(prefix))) break; /* past "<name>/..." */
-        if (!is_child(name, cn) || !lrs_run_find(lrs_reader_run(r, i), hparams_start)) continue;
-        if (found) return NULL; /* two: which one is this run's is unclear */
-        found = lrs_reader_run(r, i);
+        if (!is_child(name, cn)) continue;
+        if (child_has_hparams(d, i, &has)) return SIGNS_EXIT_UNREADABLE;
+        if (!has) continue;
+        if (*found != SIZE_MAX) { /* two: which one is this run's is unclear */
+            lrs_reader_release_run(d->r, *found);
+            lrs_reader_release_run(d->r, i);
+            *found = SIZE_MAX;
+            return 0;
+        }
+        *found = i;
     }
-    return found;
+    return 0;
 }
 
-/* Judges one run of reader r alone with the monitor, keeps the result, and adds it to the
- * sweep when its HParams allow a comparison. Returns 0 or SIGNS_EXIT_UNREADABLE. */
-static int check_run(check_state *st, const check_args *a, const lrs_reader *r, const lrs_run *run,
-                     const char *name)
+/* Adds the run to the sweep when its HParams (its own or a child's) allow a comparison. */
+static int sweep_run(check_state *st, check_logdir *d, size_t run, checked_run *c, const run_series *rs)
+{
+    size_t hp;
+    if (!st->sweep || !c->loss_tag) return 0;
+    if (hparams_run(d, run, &hp)) return SIGNS_EXIT_UNREADABLE;
+    if (hp == SIZE_MAX) return 0;
+    lrs_sweep_run summary;
+    char settings[2048];
+    if (sweep_summary(lrs_reader_run(d->r, hp), rs, c->name, &summary, settings, sizeof settings)) {
+        summary.failed = c->worst >= LRS_SEVERITY_CRITICAL;
+        if (lrs_sweep_add(st->sweep, &summary) == LRS_OK) c->swept = (long)lrs_sweep_count(st->sweep) - 1;
+    }
+    if (hp != run) lrs_reader_release_run(d->r, hp);
+    return 0;
+}
+
+/* Judges the run alone with the monitor and keeps the result (c, its series in rs). */
+static int judge_run(check_state *st, const check_args *a, const lrs_run *run, const lrs_run *val,
+                     checked_run *c, run_series *rs)
+{
+    lrs_sign signs[CHECK_MAX_SIGNS];
+    c->worst = run_verdict(st->monitor, run, val, a->tag_glob, a->opt.total_steps, a->live, rs, signs,
+                           CHECK_MAX_SIGNS, &c->n);
+    c->own = c->n;
+    const lrs_series *loss = rs->role[LRS_ROLE_LOSS];
+    c->signs = malloc((size_t)(c->n + 1) * sizeof *c->signs);
+    if (!c->signs || (loss && !(c->loss_tag = strdup(lrs_series_tag(loss)))))
+        return cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory");
+    memcpy(c->signs, signs, (size_t)c->n * sizeof *signs);
+    return a->json ? 0 : render_run(a, c, rs);
+}
+
+/* Reads run i of d with its val sibling, judges it, adds it to the sweep, and forgets
+ * its series. Returns 0 or SIGNS_EXIT_UNREADABLE. */
+static int check_run(check_state *st, const check_args *a, int dir, size_t i, const char *name)
 {
     if (cli_grow((void **)&st->runs, &st->cap_runs, st->n_runs + 1, sizeof *st->runs))
         return cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory for %zu runs", st->n_runs + 1);
-    lrs_sign signs[CHECK_MAX_SIGNS];
-    checked_run c = {.swept = -1};
-    c.worst = run_verdict(st->monitor, run, run_pair_val(r, run), a->tag_glob, a->opt.total_steps, a->live, &c.rs, signs,
-                          CHECK_MAX_SIGNS, &c.n);
-    c.name = strdup(name);
-    c.signs = malloc((size_t)(c.n + 1) * sizeof *c.signs);
-    if (!c.name || !c.signs) {
-        free(c.name);
-        free(c.signs);
-        return cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory");
-    }
-    memcpy(c.signs, signs, (size_t)c.n * sizeof *signs);
-    lrs_sweep_run summary;
-    char settings[2048];
-    const lrs_run *hp_run = st->sweep && c.rs.role[LRS_ROLE_LOSS] ? hparams_run(r, run) : NULL;
-    if (hp_run && sweep_summary(hp_run, &c.rs, name, &summary, settings, sizeof settings)) {
-        summary.failed = c.worst >= LRS_SEVERITY_CRITICAL;
-        if (lrs_sweep_add(st->sweep, &summary) == LRS_OK) c.swept = (long)lrs_sweep_count(st->sweep) - 1;
-    }
-    st->runs[st->n_runs++] = c;
-    return 0;
+    check_logdir *d = &st->dirs[dir];
+    checked_run *c = &st->runs[st->n_runs];
+    *c = (checked_run){.swept = -1, .dir = dir, .run = i, .name = strdup(name)};
+    st->n_runs++; /* freed with the others, even half made */
+    if (!c->name) return cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory");
+    const lrs_run *run = lrs_reader_run(d->r, i), *val = run_pair_val(d->r, run);
+    size_t vi = val ? run_index(d->r, val) : SIZE_MAX;
+    run_series rs;
+    int rc = load_run(d, i);
+    if (!rc && val) rc = load_run(d, vi);
+    if (!rc) rc = judge_run(st, a, run, val, c, &rs);
+    if (!rc) rc = sweep_run(st, d, i, c, &rs);
+    lrs_reader_release_run(d->r, i);
+    if (val) lrs_reader_release_run(d->r, vi);
+    return rc;
 }
 
 /* Whether the run already carries what the sweep would say: a sign of that kind at
@@ -264,27 +358,64 @@ static void judge_sweep(check_state *st)
     }
 }
 
-/* Reads one logdir (kept open) and judges its runs; returns 0 or SIGNS_EXIT_UNREADABLE. */
+/* Writes again the text of a run the sweep gave a sign, whose sparkline needs the run's
+ * series: read once more (with its val sibling) and released. */
+static int redraw_run(check_state *st, const check_args *a, checked_run *c)
+{
+    check_logdir *d = &st->dirs[c->dir];
+    const lrs_run *run = lrs_reader_run(d->r, c->run), *val = run_pair_val(d->r, run);
+    size_t vi = val ? run_index(d->r, val) : SIZE_MAX;
+    run_series rs;
+    char val_tag[128];
+    int rc = load_run(d, c->run);
+    if (!rc && val) rc = load_run(d, vi);
+    if (!rc) {
+        run_verdict_pick(run, val, a->tag_glob, &rs, val_tag, sizeof val_tag);
+        rc = render_run(a, c, &rs);
+    }
+    lrs_reader_release_run(d->r, c->run);
+    if (val) lrs_reader_release_run(d->r, vi);
+    return rc;
+}
+
+/* Reads the runs no training run took as its val sibling (run_pair_is_val with another
+ * sibling paired), only to say their damage as a full read did. */
+static int read_the_rest(check_logdir *d)
+{
+    for (size_t i = 0; i < lrs_reader_run_count(d->r); i++) {
+        if (d->loaded[i]) continue;
+        int rc = load_run(d, i);
+        lrs_reader_release_run(d->r, i);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* Finds one logdir's runs (its reader kept open) and judges them one at a time; returns
+ * 0 or SIGNS_EXIT_UNREADABLE. */
 static int check_path(check_state *st, const check_args *a, const char *path)
 {
-    lrs_reader *r;
-    if (lrs_reader_open(&r, path, NULL) != LRS_OK)
+    lrs_reader_options opt;
+    lrs_reader_options_init(&opt);
+    opt.lazy = 1;
+    check_logdir *d = &st->dirs[st->n_dirs];
+    if (lrs_reader_open(&d->r, path, &opt) != LRS_OK)
         return cli_error(SIGNS_EXIT_UNREADABLE, "check: %s", lrs_errmsg());
-    st->readers[st->n_readers++] = r;
-    int rc = lrs_reader_poll(r, NULL);
-    for (size_t i = 0; i < lrs_reader_damage_count(r); i++)
-        cli_warn("%s", lrs_reader_damage(r, i)->message);
-    if (rc != LRS_OK) return cli_error(SIGNS_EXIT_UNREADABLE, "check: %s", lrs_errmsg());
+    int dir = st->n_dirs++;
+    if (lrs_reader_poll(d->r, NULL) != LRS_OK) return cli_error(SIGNS_EXIT_UNREADABLE, "check: %s", lrs_errmsg());
+    if (!(d->loaded = calloc(lrs_reader_run_count(d->r) + 1, 1)))
+        return cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory");
     char name[4096];
-    for (size_t i = 0; i < lrs_reader_run_count(r) && !rc; i++) {
-        const lrs_run *run = lrs_reader_run(r, i);
+    int rc = 0;
+    for (size_t i = 0; i < lrs_reader_run_count(d->r) && !rc; i++) {
+        const lrs_run *run = lrs_reader_run(d->r, i);
         const char *rn = lrs_run_name(run);
-        if (run_pair_is_val(r, run)) continue; /* judged as its training run's val loss */
+        if (run_pair_is_val(d->r, run)) continue; /* judged as its training run's val loss */
         if (!strcmp(rn, ".")) snprintf(name, sizeof name, "%s", path);
         else snprintf(name, sizeof name, "%s/%s", path, rn);
-        rc = check_run(st, a, r, run, name);
+        rc = check_run(st, a, dir, i, name);
     }
-    return rc;
+    return rc ? rc : read_the_rest(d);
 }
 
 /* Prints every run and returns the totals. */
@@ -296,24 +427,40 @@ static check_totals print_runs(const check_args *a, const check_state *st)
     for (size_t i = 0; i < st->n_runs; i++) {
         const checked_run *c = &st->runs[i];
         t.runs++;
-        if (c->rs.role[LRS_ROLE_LOSS]) t.runs_with_loss++;
+        if (c->loss_tag) t.runs_with_loss++;
         if (c->worst > t.worst) t.worst = c->worst;
-        print_run(a, &t, c);
+        if (a->json) print_run_json(&t, c);
+        else fputs(c->text, stdout);
     }
     if (a->json) fputs(t.printed ? "\n]}\n" : "]}\n", stdout);
     if (a->markdown) check_markdown_end(stdout, t.runs, t.worst);
     return t;
 }
 
+/* After every run is judged: the sweep's signs, and the text of the runs that got one. */
+static int finish_runs(check_state *st, const check_args *a)
+{
+    if (!st->sweep) return 0;
+    judge_sweep(st);
+    for (size_t i = 0; i < st->n_runs && !a->json; i++)
+        if (st->runs[i].n > st->runs[i].own && redraw_run(st, a, &st->runs[i])) return SIGNS_EXIT_UNREADABLE;
+    return 0;
+}
+
 static void check_state_free(check_state *st)
 {
     for (size_t i = 0; i < st->n_runs; i++) {
         free(st->runs[i].name);
+        free(st->runs[i].loss_tag);
+        free(st->runs[i].text);
         free(st->runs[i].signs);
     }
     free(st->runs);
-    for (int i = 0; i < st->n_readers; i++) lrs_reader_close(st->readers[i]);
-    free(st->readers);
+    for (int i = 0; i < st->n_dirs; i++) {
+        lrs_reader_close(st->dirs[i].r);
+        free(st->dirs[i].loaded);
+    }
+    free(st->dirs);
     lrs_sweep_close(st->sweep);
     lrs_monitor_close(st->monitor);
 }
@@ -327,17 +474,15 @@ int cmd_check(int argc, char **argv)
         return rc < 0 ? SIGNS_EXIT_OK : rc;
     }
     check_state st = {0};
-    st.readers = calloc((size_t)a.n_paths, sizeof *st.readers);
-    if (!st.readers) rc = cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory");
+    st.dirs = calloc((size_t)a.n_paths, sizeof *st.dirs);
+    if (!st.dirs) rc = cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory");
     else if (lrs_monitor_open(&st.monitor, &a.opt) != LRS_OK ||
              (!a.alone && lrs_sweep_open(&st.sweep, &a.opt) != LRS_OK))
         rc = cli_error(SIGNS_EXIT_UNREADABLE, "check: %s", lrs_errmsg());
     for (int i = 0; i < a.n_paths && !rc; i++) rc = check_path(&st, &a, a.paths[i]);
+    if (!rc) rc = finish_runs(&st, &a);
     check_totals t = {0};
-    if (!rc) {
-        if (st.sweep) judge_sweep(&st);
-        t = print_runs(&a, &st);
-    }
+    if (!rc) t = print_runs(&a, &st);
     check_state_free(&st);
     free(a.paths);
     if (rc) return rc;

@@ -23,6 +23,12 @@
 int run_verdict(lrs_monitor *m, const lrs_run *run, const lrs_run *val_run, const char *loss_glob,
                 int64_t total_steps, int live, run_series *rs, lrs_sign *signs, int max, int *n);
 
+/* The series run_verdict judges, without judging them: rs as it fills it, and the name of
+ * val_run's loss taken as the val loss into val_tag[size] ("" when none). 0 when there is
+ * no loss. check draws a sign known later (the sweep's) from them. */
+int run_verdict_pick(const lrs_run *run, const lrs_run *val_run, const char *loss_glob, run_series *rs,
+                     char *val_tag, size_t size);
+
 /* "ok", "warning", "critical" for a worst severity (-1: ok). */
 const char *verdict_name(int worst);
 

@@ -6,15 +6,23 @@
 #include "report.h"
 #include "run_pair.h"
 
+int run_verdict_pick(const lrs_run *run, const lrs_run *val_run, const char *loss_glob, run_series *rs,
+                     char *val_tag, size_t size)
+{
+    val_tag[0] = '\0';
+    run_series_pick(run, loss_glob, rs);
+    if (!rs->role[LRS_ROLE_LOSS]) return 0;
+    if (val_run && !rs->role[LRS_ROLE_VAL_LOSS]) run_pair_take_val(val_run, rs, val_tag, size);
+    return 1;
+}
+
 int run_verdict(lrs_monitor *m, const lrs_run *run, const lrs_run *val_run, const char *loss_glob,
                 int64_t total_steps, int live, run_series *rs, lrs_sign *signs, int max, int *n)
 {
     int worst = -1;
     *n = 0;
-    run_series_pick(run, loss_glob, rs);
-    if (!rs->role[LRS_ROLE_LOSS]) return -1;
-    char val_tag[128] = "";
-    if (val_run && !rs->role[LRS_ROLE_VAL_LOSS]) run_pair_take_val(val_run, rs, val_tag, sizeof val_tag);
+    char val_tag[128];
+    if (!run_verdict_pick(run, val_run, loss_glob, rs, val_tag, sizeof val_tag)) return -1;
     lrs_monitor_reset(m);
     /* After the fact the run's length is known: its last logged loss step, unless the
      * caller gave one (--total-steps). */

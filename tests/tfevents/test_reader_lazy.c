@@ -19,17 +19,12 @@ static const char *const fixtures[] = {"damaged", "multi-file", "tb-writer", "to
 
 static lrs_reader *open_reader(const char *rel, int raw, int lazy)
 {
-    char path[1024], full[1100];
-    snprintf(path, sizeof path, "fixtures/tensorboard/%s", rel);
-    test_data_path(full, sizeof full, path);
     lrs_reader_options opt;
     lrs_reader_options_init(&opt);
     opt.raw = raw;
     opt.lazy = lazy;
-    lrs_reader *r;
-    assert_int_equal(lrs_reader_open(&r, full, &opt), LRS_OK);
     size_t n_records = 99;
-    assert_int_equal(lrs_reader_poll(r, &n_records), LRS_OK);
+    lrs_reader *r = fixture_reader_with(rel, &opt, &n_records);
     if (lazy) assert_int_equal(n_records, 0);
     return r;
 }

@@ -62,18 +62,23 @@ double json_number(const cJSON *x)
     return 0;
 }
 
-lrs_reader *fixture_reader(const char *rel, int raw)
+lrs_reader *fixture_reader_with(const char *rel, const lrs_reader_options *opt, size_t *n_records)
 {
     char path[1024], full[1100];
     snprintf(path, sizeof path, "fixtures/tensorboard/%s", rel);
     test_data_path(full, sizeof full, path);
+    lrs_reader *r;
+    assert_int_equal(lrs_reader_open(&r, full, opt), LRS_OK);
+    assert_int_equal(lrs_reader_poll(r, n_records), LRS_OK);
+    return r;
+}
+
+lrs_reader *fixture_reader(const char *rel, int raw)
+{
     lrs_reader_options opt;
     lrs_reader_options_init(&opt);
     opt.raw = raw;
-    lrs_reader *r;
-    assert_int_equal(lrs_reader_open(&r, full, &opt), LRS_OK);
-    assert_int_equal(lrs_reader_poll(r, NULL), LRS_OK);
-    return r;
+    return fixture_reader_with(rel, &opt, NULL);
 }
 
 const lrs_run *must_run(const lrs_reader *r, const char *name)

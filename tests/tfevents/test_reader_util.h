@@ -18,6 +18,8 @@ double json_number(const cJSON *x);
 
 /* A reader over tests/data/fixtures/tensorboard/<rel>, polled once. */
 lrs_reader *fixture_reader(const char *rel, int raw);
+/* The same with options opt; *n_records (may be NULL): what the poll read. */
+lrs_reader *fixture_reader_with(const char *rel, const lrs_reader_options *opt, size_t *n_records);
 
 /* The run named name; fails the test if absent. */
 const lrs_run *must_run(const lrs_reader *r, const char *name);

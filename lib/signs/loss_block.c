@@ -525,10 +525,21 @@ static double recent_level_at(const loss_block_state *b, double x)
     return exp(b->recent_y[k % SIGNS_RECENT]);
 }
 
+/* Whether the fitted block levels from position x on (at least the latest 3) still fall
+ * as a line, slope t-statistic <= -t_needed: a fall, not one lucky last block. */
+static int still_falls_from(const loss_block_state *b, double x, double t_needed)
+{
+    int64_t n = 0, oldest = b->recent_n - recent_kept(b);
+    while (b->recent_n - n - 1 >= oldest && b->recent_x[(b->recent_n - n - 1) % SIGNS_RECENT] >= x) n++;
+    double slope, t;
+    return fit_recent(b, n > 3 ? n : 3, &slope, &t) && slope < 0 && t <= -t_needed;
+}
+
 /* A run cut off while still learning: its fall was spread over the whole run (the mean
  * level sits far above the last, relative to the whole fall) and the last quarter still
- * made a good share of that fall, at an LR not yet annealed. The projection of judge_slow misses these when the
- * loss already fell more than slow_max_fall or would halve within slow_ratio runs. */
+ * made a good share of that fall, as a fall its noise does not explain, at an LR not yet
+ * annealed. The projection of judge_slow misses these when the loss already fell more than
+ * slow_max_fall or would halve within slow_ratio runs. */
 static void judge_slow_end(lrs_monitor *m)
 {
     loss_block_state *b = &m->block;
@@ -545,6 +556,7 @@ static void judge_slow_end(lrs_monitor *m)
     double at_three_quarters = recent_level_at(b, 0.75 * x_end);
     double late_share = (at_three_quarters - end) / (start - end);
     if (area < o->slow_end_area || late_share < o->slow_end_share) return;
+    if (!still_falls_from(b, 0.75 * x_end, o->slow_end_t)) return;
     if (raising_would_explode(m, m->lr.now, 2.0)) return;
     note_slow(b, m->lr.now, 2.0);
     char lr[48];

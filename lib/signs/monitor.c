@@ -31,7 +31,7 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .slow_min_points = 300, .slow_max_fall = 0.5, .start_points = 5, .slow_ratio = 3.0, .slow_min_t = 3.0,
         .slow_min_scatter = 3.0, .stall_fraction = 0.2, .stall_min_points = 400,
         .stall_first_step = 10,
-        .slow_end_area = 0.27, .slow_end_share = 0.05, .slow_end_lr_fraction = 0.5,
+        .slow_end_area = 0.27, .slow_end_share = 0.05, .slow_end_lr_fraction = 0.5, .slow_end_t = 2,
         .grad_ratio = 10.0, .grad_critical_ratio = 100.0, .grad_min_points = 10,
         .sweep_lr_ratio = 1.5, .sweep_loss_ratio = 1.3, .sweep_val_ratio = 1.05,
     };
@@ -76,7 +76,7 @@ static int signs_check_options(const lrs_signs_options *o)
             o->start_points >= 1, "plateau_patience, overfit_patience, slow_min_points and start_points", ">= 1");
     REQUIRE(o->overfit_rise >= 0 && o->overfit_noise >= 0, "overfit_rise and overfit_noise", ">= 0");
     REQUIRE(o->slow_ratio > 0 && o->slow_min_t >= 0, "slow_ratio and slow_min_t", "> 0 and >= 0");
-    REQUIRE(o->slow_min_scatter >= 0, "slow_min_scatter", ">= 0");
+    REQUIRE(o->slow_min_scatter >= 0 && o->slow_end_t >= 0, "slow_min_scatter and slow_end_t", ">= 0");
     REQUIRE(o->stall_fraction > 0 && o->stall_fraction <= 1 && o->stall_min_points >= 1,
             "stall_fraction and stall_min_points", "in (0, 1] and >= 1");
     REQUIRE(o->slow_end_area > 0 && o->slow_end_area < 1 && o->slow_end_share >= 0 &&

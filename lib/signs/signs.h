@@ -186,6 +186,9 @@ typedef struct lrs_signs_options {
                                   * 0.25)... 0.05 */
     double slow_end_lr_fraction; /* ...with the LR still >= this fraction of its peak (not a
                                   * schedule's annealing phase): 0.5 */
+    double slow_end_t;           /* ...and the block levels of that last quarter still fall as
+                                  * a fitted line, slope t-statistic <= -this (a noisy log's
+                                  * last quarter "falls" by one lucky block): 2 */
 
     double stall_fraction;       /* stalled: this fraction of a run of known length gone... 0.2 */
     int stall_min_points;        /* ...and at least this many points, and the loss's best

@@ -1332,7 +1332,7 @@ static void options_are_set_by_name(void **state)
     lrs_signs_options_init(&opt);
     lrs_signs_options_init(&defaults);
     size_t n = lrs_signs_option_count();
-    assert_int_equal(n, 61);
+    assert_int_equal(n, 62);
     for (size_t i = 0; i < n; i++) {
         char assignment[64];
         snprintf(assignment, sizeof assignment, "%s=%d", lrs_signs_option_name(i), (int)i + 2);
@@ -1385,6 +1385,40 @@ static void slow_at_the_end_of_a_run_cut_off_while_learning(void **state)
     for (int t = 0; t < 600; t++) lr[t] = 0.01;
     run(series.loss, lr, 600, 1, &opt, &signs);
     assert_null(find(&signs, LRS_SIGN_SLOW));
+}
+
+/* Adam at LR 0.1 on a regression (PyTorch, seed 13), as Lightning logs it (every 50th step,
+ * 61 points): it fell from 0.50 in its first 300 steps and then swung between 0.15 and 0.73
+ * around 0.35. Its last quarter ends on a lucky stretch (block medians 0.29 -> 0.24), so the
+ * fall looks spread over the run and still going; the blocks of that quarter do not fall as
+ * a line (t > -2): no "raise the LR", the wrong way for an LR this high. The same curve
+ * with a steady fall added over its last quarter is still slow. */
+static void a_lucky_last_quarter_is_not_a_fall(void **state)
+{
+    (void)state;
+    static const double logged[61] = {
+        0.5050, 0.5030, 0.4356, 0.6947, 0.3712, 0.2419, 0.3230, 0.2892, 0.2788, 0.3825, 0.5608,
+        0.3716, 0.4632, 0.3884, 0.5242, 0.3411, 0.3901, 0.4640, 0.2192, 0.3264, 0.4028, 0.3043,
+        0.4247, 0.4613, 0.2682, 0.2736, 0.3296, 0.4003, 0.2948, 0.3396, 0.3571, 0.2160, 0.1502,
+        0.5041, 0.5673, 0.3250, 0.3245, 0.3383, 0.7343, 0.4460, 0.2513, 0.4143, 0.1802, 0.5400,
+        0.4530, 0.2933, 0.2171, 0.2800, 0.3165, 0.5263, 0.2199, 0.3199, 0.4434, 0.2609, 0.2084,
+        0.4296, 0.2424, 0.6953, 0.2402, 0.2642, 0.2124};
+    double lr[61];
+    for (int t = 0; t < 61; t++) lr[t] = 0.1;
+    lrs_signs_options opt;
+    lrs_signs_options_init(&opt);
+    opt.total_steps = 3050;
+    hindsight = 1;
+    points_known = 61;
+    run(logged, lr, 61, 50, &opt, &signs);
+    int lucky_slow = find(&signs, LRS_SIGN_SLOW) != NULL;
+    for (int t = 0; t < 61; t++) series.loss[t] = logged[t] * (t < 45 ? 1 : 1 - 0.04 * (t - 44));
+    run(series.loss, lr, 61, 50, &opt, &signs);
+    hindsight = 0; /* before any assertion: a failed one must not leave them set for the rest */
+    points_known = 0;
+    assert_false(lucky_slow);
+    const lrs_sign *s = find(&signs, LRS_SIGN_SLOW);
+    assert_non_null(strstr(s ? s->message : "", "still falling when the run ended"));
 }
 
 /* A divergence the run survives: the loss falls to 0.5, climbs to 1.5 (3x: critical within
@@ -1711,6 +1745,7 @@ int main(void)
         cmocka_unit_test(a_run_dead_at_chance_with_exploding_gradients_diverged),
         cmocka_unit_test(a_run_that_ends_back_at_its_untrained_loss_diverged),
         cmocka_unit_test(slow_at_the_end_of_a_run_cut_off_while_learning),
+        cmocka_unit_test(a_lucky_last_quarter_is_not_a_fall),
         cmocka_unit_test(a_divergence_that_comes_back_down_is_also_oscillation),
         cmocka_unit_test(hindsight_calls_a_divergence_the_run_recovered_from_a_transient),
         cmocka_unit_test(hindsight_calls_a_jump_on_a_noisy_loss_a_transient),

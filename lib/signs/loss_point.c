@@ -168,6 +168,17 @@ static void track_start_distance(loss_point_state *s, const lrs_signs_options *o
 
 /* smooth_before, trend_before, spread_before: before x (the noise a jump must stand out of
  * is the one before it); the state's EMAs already include x. */
+/* The median of the latest k finite points (fewer while fewer were fed); +inf when k is 0,
+ * so that a test against it passes. */
+static double latest_median(const loss_point_state *s, int k)
+{
+    if (k <= 0) return INFINITY;
+    double v[SIGNS_CLIMB_MEDIAN_MAX];
+    int64_t n = s->finite < k ? s->finite : k;
+    for (int64_t i = 0; i < n; i++) v[i] = s->last[(s->finite - 1 - i) % SIGNS_CLIMB_MEDIAN_MAX];
+    return lrs_signs_median(v, (size_t)n);
+}
+
 static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smooth_before,
                              double trend_before, double spread_before, double jump_floor)
 {
@@ -214,7 +225,8 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
         raise_divergence(m, s->near_min_step, step, x, "keeps climbing");
     else if ((s->climb_run >= o->divergence_climb || s->trend_run >= o->divergence_climb) &&
              s->smooth >= o->divergence_climb_ratio * floor && out &&
-             (m->coarse || s->smooth - floor >= o->divergence_climb_spread * spread_before))
+             (m->coarse || (s->smooth - floor >= o->divergence_climb_spread * spread_before &&
+                            latest_median(s, o->divergence_climb_median) >= o->divergence_climb_ratio * floor)))
         raise_divergence(m, s->near_min_step, step, x, "grows at every step");
     else if (s->jump_run >= 2)
         raise_divergence(m, s->near_min_step, step, x, "jumped tenfold");
@@ -297,6 +309,7 @@ void loss_point_feed(lrs_monitor *m, int64_t step, double x)
         return;
     }
     s->nan_open = 0;
+    s->last[s->finite % SIGNS_CLIMB_MEDIAN_MAX] = x;
     if (s->finite++ == 0) {
         s->first_step = s->near_min_step = step;
         s->smooth = s->trend = s->trend_min = s->smooth_min = s->first_value = x;

@@ -14,7 +14,7 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .total_steps = 0, .smoothing = 0.3, .trend_smoothing = 0.05, .window = 50,
         .resolution_points = 450,
         .divergence_ratio = 2.0, .divergence_confirm = 3, .divergence_climb_ratio = 1.6,
-        .divergence_climb = 10, .divergence_climb_spread = 3.0, .divergence_jump = 10.0, .divergence_factor = 0.1,
+        .divergence_climb = 10, .divergence_climb_median = 5, .divergence_climb_spread = 3.0, .divergence_jump = 10.0, .divergence_factor = 0.1,
         .divergence_return_fall = 0.1, .divergence_return = 0.05, .divergence_return_confirm = 20,
         .divergence_return_sure = 5.0,
         .divergence_spread = 5.0, .divergence_return_noise = 1.0,
@@ -54,6 +54,8 @@ static int signs_check_options(const lrs_signs_options *o)
             o->divergence_return >= 0 && o->divergence_return < o->divergence_return_fall,
             "divergence_return_fall and divergence_return", "in (0, 1), 0 <= return < return_fall");
     REQUIRE(o->divergence_return_confirm >= 1, "divergence_return_confirm", ">= 1");
+    REQUIRE(o->divergence_climb_median >= 0 && o->divergence_climb_median <= SIGNS_CLIMB_MEDIAN_MAX,
+            "divergence_climb_median", "in [0, 15]");
     REQUIRE(o->divergence_spread >= 0 && o->divergence_climb_spread >= 0,
             "divergence_spread and divergence_climb_spread", ">= 0");
     REQUIRE(o->divergence_return_noise >= 0 && o->divergence_return_sure >= 0,

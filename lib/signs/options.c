@@ -19,7 +19,7 @@ static const struct { const char *name; size_t offset; enum option_type type; } 
     DOUBLE(smoothing), DOUBLE(trend_smoothing), INT(window),
     {"resolution_points", offsetof(lrs_signs_options, resolution_points), OPT_INT64},
     DOUBLE(divergence_ratio), INT(divergence_confirm), DOUBLE(divergence_climb_ratio),
-    INT(divergence_climb), DOUBLE(divergence_climb_spread), DOUBLE(divergence_jump), DOUBLE(divergence_return_fall),
+    INT(divergence_climb), INT(divergence_climb_median), DOUBLE(divergence_climb_spread), DOUBLE(divergence_jump), DOUBLE(divergence_return_fall),
     DOUBLE(divergence_return), DOUBLE(divergence_return_sure), INT(divergence_return_confirm), DOUBLE(divergence_factor),
     DOUBLE(divergence_spread), DOUBLE(divergence_return_noise),
     DOUBLE(spike_ratio), DOUBLE(spike_spread), INT(spike_recover),

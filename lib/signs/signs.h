@@ -91,6 +91,10 @@ typedef struct lrs_signs_options {
     int divergence_confirm;      /* ...for this many consecutive points: 3 */
     double divergence_climb_ratio; /* or smoothed >= this x min... 1.6 */
     int divergence_climb;        /* ...and it (or the slow trend) rose at each of this many points: 10 */
+    int divergence_climb_median; /* ...and (per-step logs) the median of the latest this many
+                                  * points there too: a run of high draws ending on two
+                                  * outliers lifts the fast EMA 1.6x and 10 rises, not the
+                                  * points' middle (0: off; at most 15): 5 */
     double divergence_climb_spread; /* ...and, on a per-step log, smoothed stands this many mean
                                   * deviations of the noise above that min (a run of high
                                   * draws on a batch-32 loss climbs 1.6x): 3 */

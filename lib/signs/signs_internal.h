@@ -18,6 +18,8 @@
 #define SIGNS_RAISED_OSCILLATIONS 16 /* oscillation signs remembered for hindsight */
 
 /* Per-point state of the training loss: smoothed values and the divergence/spike episodes. */
+enum { SIGNS_CLIMB_MEDIAN_MAX = 15 }; /* divergence_climb_median's largest value */
+
 typedef struct loss_point_state {
     int64_t n, finite;       /* points fed, finite ones */
     int64_t first_step, last_step;
@@ -46,6 +48,7 @@ typedef struct loss_point_state {
     int high_run;            /* consecutive points with loss and smooth >= ratio x trend_min */
     int out_run;             /* consecutive points whose smooth stands out of the noise (stands_out) */
     int climb_run;           /* consecutive points where smooth rose */
+    double last[SIGNS_CLIMB_MEDIAN_MAX]; /* the latest points (ring, divergence_climb_median) */
     int trend_run;           /* consecutive points where trend rose */
     int jump_run;            /* consecutive points >= divergence_jump x smooth_min */
     int diverging;           /* a divergence episode is open (episode) */

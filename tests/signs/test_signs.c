@@ -263,6 +263,31 @@ static void a_run_of_high_draws_on_a_noisy_loss_is_no_divergence(void **state)
     }
 }
 
+/* The same loss: a stretch of high draws (1.3x its level for 8 steps) ending on two
+ * outliers (2.4x) lifts the fast EMA 1.6x above the minimum and keeps it rising for 10
+ * steps, 3 mean deviations up, but the latest 5 points' median stays under 1.6x (Fashion-
+ * MNIST at SGD 0.03, batch 32, seed 41, went 0.59 0.70 0.56 0.66 0.83 0.64 0.73 0.63 1.06
+ * 1.12 from a minimum of 0.49): live, no divergence; without the median, critical. */
+static void two_outliers_after_high_draws_are_no_climb(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    synth_rng rng = {21};
+    for (int t = 0; t < N; t++) {
+        noisy[t] = (0.25 + 2.05 * pow(1 + t / 40.0, -0.6)) * exp(0.4 * synth_normal(&rng) - 0.08);
+        if (t >= 1600 && t < 1610) noisy[t] = 0.47 * (t < 1608 ? 1.3 : 2.4);
+    }
+    lrs_signs_options opt;
+    lrs_signs_options_init(&opt);
+    run(noisy, NULL, N, 1, &opt, &signs);
+    assert_null(find(&signs, LRS_SIGN_DIVERGENCE));
+    opt.divergence_climb_median = 0;
+    run(noisy, NULL, N, 1, &opt, &signs);
+    const lrs_sign *s = find(&signs, LRS_SIGN_DIVERGENCE);
+    assert_non_null(s);
+    assert_int_equal(s->severity, LRS_SEVERITY_CRITICAL);
+}
+
 /* A batch-32 run at a good constant LR (Fashion-MNIST, SGD 0.03, seed 21): its loss is
  * noisy (lognormal, 40%), so its slow trend's lowest point is a lucky low 1.3x under
  * where the trend ends. A jump to 2.5x for 8 steps that the run came back from is a
@@ -1332,7 +1357,7 @@ static void options_are_set_by_name(void **state)
     lrs_signs_options_init(&opt);
     lrs_signs_options_init(&defaults);
     size_t n = lrs_signs_option_count();
-    assert_int_equal(n, 62);
+    assert_int_equal(n, 63);
     for (size_t i = 0; i < n; i++) {
         char assignment[64];
         snprintf(assignment, sizeof assignment, "%s=%d", lrs_signs_option_name(i), (int)i + 2);
@@ -1750,6 +1775,7 @@ int main(void)
         cmocka_unit_test(hindsight_calls_a_divergence_the_run_recovered_from_a_transient),
         cmocka_unit_test(hindsight_calls_a_jump_on_a_noisy_loss_a_transient),
         cmocka_unit_test(a_run_of_high_draws_on_a_noisy_loss_is_no_divergence),
+        cmocka_unit_test(two_outliers_after_high_draws_are_no_climb),
         cmocka_unit_test(a_noisy_crawl_back_at_its_first_point_did_not_diverge),
         cmocka_unit_test(a_loss_that_left_and_came_back_to_stay_is_a_dead_network),
         cmocka_unit_test(a_drift_at_chance_is_no_crawl),

@@ -516,12 +516,20 @@ void loss_block_feed(lrs_monitor *m, int64_t step, double x)
     if (b->fill >= m->opt.window) end_block(m, step);
 }
 
+/* The index of the first fitted block level the ring still holds at position x or later
+ * (positions only grow), recent_n when there is none. */
+static int64_t first_recent_from(const loss_block_state *b, double x)
+{
+    int64_t k = b->recent_n, oldest = b->recent_n - recent_kept(b);
+    while (k > oldest && b->recent_x[(k - 1) % SIGNS_RECENT] >= x) k--;
+    return k;
+}
+
 /* The fitted log level (ring) nearest to position x, within what the ring still holds. */
 static double recent_level_at(const loss_block_state *b, double x)
 {
-    int64_t oldest = b->recent_n > SIGNS_RECENT ? b->recent_n - SIGNS_RECENT : 0;
-    int64_t k = b->recent_n - 1;
-    while (k > oldest && b->recent_x[(k - 1) % SIGNS_RECENT] >= x) k--;
+    int64_t k = first_recent_from(b, x);
+    if (k == b->recent_n) k--;
     return exp(b->recent_y[k % SIGNS_RECENT]);
 }
 
@@ -529,8 +537,7 @@ static double recent_level_at(const loss_block_state *b, double x)
  * as a line, slope t-statistic <= -t_needed: a fall, not one lucky last block. */
 static int still_falls_from(const loss_block_state *b, double x, double t_needed)
 {
-    int64_t n = 0, oldest = b->recent_n - recent_kept(b);
-    while (b->recent_n - n - 1 >= oldest && b->recent_x[(b->recent_n - n - 1) % SIGNS_RECENT] >= x) n++;
+    int64_t n = b->recent_n - first_recent_from(b, x);
     double slope, t;
     return fit_recent(b, n > 3 ? n : 3, &slope, &t) && slope < 0 && t <= -t_needed;
 }

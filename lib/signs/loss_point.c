@@ -166,8 +166,6 @@ static void track_start_distance(loss_point_state *s, const lrs_signs_options *o
     s->near_start_run = near ? s->near_start_run + 1 : 0;
 }
 
-/* smooth_before, trend_before, spread_before: before x (the noise a jump must stand out of
- * is the one before it); the state's EMAs already include x. */
 /* The median of the latest k finite points (fewer while fewer were fed); +inf when k is 0,
  * so that a test against it passes. */
 static double latest_median(const loss_point_state *s, int k)
@@ -179,6 +177,8 @@ static double latest_median(const loss_point_state *s, int k)
     return lrs_signs_median(v, (size_t)n);
 }
 
+/* smooth_before, trend_before, spread_before: before x (the noise a jump must stand out of
+ * is the one before it); the state's EMAs already include x. */
 static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smooth_before,
                              double trend_before, double spread_before, double jump_floor)
 {

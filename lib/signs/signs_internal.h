@@ -16,10 +16,9 @@
 #define SIGNS_EXPLOSIONS_HELD 8 /* gradient explosion signs remembered for hindsight */
 #define SIGNS_RECENT 64 /* block levels kept to tell a steady fall from one levelling off */
 #define SIGNS_RAISED_OSCILLATIONS 16 /* oscillation signs remembered for hindsight */
+#define SIGNS_CLIMB_MEDIAN_MAX 15 /* divergence_climb_median's largest value */
 
 /* Per-point state of the training loss: smoothed values and the divergence/spike episodes. */
-enum { SIGNS_CLIMB_MEDIAN_MAX = 15 }; /* divergence_climb_median's largest value */
-
 typedef struct loss_point_state {
     int64_t n, finite;       /* points fed, finite ones */
     int64_t first_step, last_step;
@@ -48,9 +47,9 @@ typedef struct loss_point_state {
     int high_run;            /* consecutive points with loss and smooth >= ratio x trend_min */
     int out_run;             /* consecutive points whose smooth stands out of the noise (stands_out) */
     int climb_run;           /* consecutive points where smooth rose */
-    double last[SIGNS_CLIMB_MEDIAN_MAX]; /* the latest points (ring, divergence_climb_median) */
     int trend_run;           /* consecutive points where trend rose */
     int jump_run;            /* consecutive points >= divergence_jump x smooth_min */
+    double last[SIGNS_CLIMB_MEDIAN_MAX]; /* the latest points (ring, divergence_climb_median) */
     int diverging;           /* a divergence episode is open (episode) */
     struct divergence_episode { /* for hindsight: did the run ride it out */
         uint64_t sign;       /* its sign's number (signs_raise) */

@@ -68,3 +68,12 @@ void grad_feed(lrs_monitor *m, int64_t step, double x)
     double clip = log(3.0);
     g->log_level += o->trend_smoothing * fmax(-clip, fmin(clip, lx - g->log_level));
 }
+
+/* A loss that crawls at an LR the gradient norm exploded at (or below a raise to it) is
+ * held back by a too-high LR (its noise), not a too-low one: "raise the LR" would be the
+ * wrong way. */
+int signs_raising_would_explode(const lrs_monitor *m, double lr, double factor)
+{
+    const grad_state *g = &m->grad;
+    return g->explosions > 0 && (isnan(lr) || isnan(g->explosion_lr_min) || factor * lr >= g->explosion_lr_min);
+}

@@ -341,15 +341,6 @@ static double recent_slope(const loss_block_state *b)
     return fit_recent(b, kept / 2 > 3 ? kept / 2 : 3, &slope, &t) ? slope : 0;
 }
 
-/* Raising the LR from lr by factor would reach an LR at which the gradient norm already
- * exploded (any, when the LR was not fed): a loss that crawls there is held back by a
- * too-high LR (its noise), not a too-low one, and "raise the LR" would be the wrong way. */
-static int raising_would_explode(const lrs_monitor *m, double lr, double factor)
-{
-    const grad_state *g = &m->grad;
-    return g->explosions > 0 && (isnan(lr) || isnan(g->explosion_lr_min) || factor * lr >= g->explosion_lr_min);
-}
-
 /* The loss fell from its untrained level to level by more than slow_min_scatter block
  * medians' chance scatter (median_scatter): it moved. A network
  * killed in its first steps sits at chance with a drift of 0.1% that a line fits as a
@@ -390,7 +381,7 @@ static void judge_slow(lrs_monitor *m, int64_t step, double level)
     double horizon = (double)((known ? o->total_steps : step) - m->loss.first_step);
     if (!(horizon > 0) || to_halve < o->slow_ratio * horizon) return;
     double factor = round(10 * fmin(10, fmax(2, sqrt(to_halve / horizon)))) / 10;
-    if (raising_would_explode(m, m->lr.now, factor)) return;
+    if (signs_raising_would_explode(m, m->lr.now, factor)) return;
     note_slow(b, m->lr.now, factor);
     char lr[48];
     b->slow_sign = signs_raise(m, LRS_SIGN_SLOW, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, m->loss.first_step, step,
@@ -564,7 +555,7 @@ static void judge_slow_end(lrs_monitor *m)
     double late_share = (at_three_quarters - end) / (start - end);
     if (area < o->slow_end_area || late_share < o->slow_end_share) return;
     if (!still_falls_from(b, 0.75 * x_end, o->slow_end_t)) return;
-    if (raising_would_explode(m, m->lr.now, 2.0)) return;
+    if (signs_raising_would_explode(m, m->lr.now, 2.0)) return;
     note_slow(b, m->lr.now, 2.0);
     char lr[48];
     b->slow_sign = signs_raise(m, LRS_SIGN_SLOW, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, m->loss.first_step,
@@ -610,7 +601,7 @@ static void judge_slow_after(lrs_monitor *m)
 {
     loss_block_state *b = &m->block;
     lrs_sign *held = b->slow_raised ? signs_waiting(m, b->slow_sign) : NULL;
-    if (!held || held->kind != LRS_SIGN_SLOW || !raising_would_explode(m, b->slow_lr, b->slow_factor)) return;
+    if (!held || held->kind != LRS_SIGN_SLOW || !signs_raising_would_explode(m, b->slow_lr, b->slow_factor)) return;
     signs_rewrite(held, LRS_SIGN_SLOW, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
                   "%.180s; but the gradient norm then exploded at an LR of %.3g: the LR is not too"
                   " low, its noise holds the loss back", held->message, m->grad.explosion_lr_min);

@@ -31,7 +31,8 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .overfit_patience = 3, .overfit_rise = 0.05, .overfit_noise = 2.0, .overfit_train_fall = 0.05,
         .slow_min_points = 300, .slow_max_fall = 0.5, .start_points = 5, .slow_ratio = 3.0, .slow_min_t = 3.0,
         .slow_min_scatter = 3.0, .stall_fraction = 0.2, .stall_min_points = 400,
-        .stall_first_step = 10,
+        .stall_first_step = 10, .epoch_stall_fall = 0.2, .epoch_stall_later_fall = 0.02,
+        .epoch_slow_keep = 0.7,
         .slow_end_area = 0.27, .slow_end_share = 0.05, .slow_end_lr_fraction = 0.5, .slow_end_t = 2,
         .grad_ratio = 10.0, .grad_critical_ratio = 100.0, .grad_min_points = 10,
         .sweep_lr_ratio = 1.5, .sweep_loss_ratio = 1.3, .sweep_val_ratio = 1.05,
@@ -82,6 +83,9 @@ static int signs_check_options(const lrs_signs_options *o)
     REQUIRE(o->slow_min_scatter >= 0 && o->slow_end_t >= 0, "slow_min_scatter and slow_end_t", ">= 0");
     REQUIRE(o->stall_fraction > 0 && o->stall_fraction <= 1 && o->stall_min_points >= 1,
             "stall_fraction and stall_min_points", "in (0, 1] and >= 1");
+    REQUIRE(o->epoch_stall_fall > 0 && o->epoch_stall_fall < 1 && o->epoch_stall_later_fall >= 0 &&
+            o->epoch_stall_later_fall < 1, "epoch_stall_fall and epoch_stall_later_fall", "in (0, 1) and [0, 1)");
+    REQUIRE(o->epoch_slow_keep > 0, "epoch_slow_keep", "> 0");
     REQUIRE(o->slow_end_area > 0 && o->slow_end_area < 1 && o->slow_end_share >= 0 &&
             o->slow_end_share < 1 && o->slow_end_lr_fraction >= 0 && o->slow_end_lr_fraction <= 1,
             "slow_end_area, slow_end_share and slow_end_lr_fraction", "in (0, 1), [0, 1) and [0, 1]");
@@ -105,6 +109,7 @@ void lrs_monitor_reset(lrs_monitor *m)
     loss_block_reset(&m->block);
     val_reset(&m->val);
     grad_reset(&m->grad);
+    epoch_log_reset(&m->epochs);
     reset_lr(&m->lr);
     m->finished = 0;
 }
@@ -122,6 +127,7 @@ int lrs_monitor_set_points(lrs_monitor *m, int64_t points)
     m->opt = m->base;
     m->thinned = signs_options_thin(&m->opt, points);
     m->coarse = points > 0 && points < m->base.resolution_points;
+    m->few_points = points >= SIGNS_EPOCH_MIN_POINTS && points < SIGNS_MIN_THINNED_POINTS;
     return LRS_OK;
 }
 
@@ -195,8 +201,10 @@ int lrs_monitor_feed(lrs_monitor *m, lrs_role role, int64_t step, double value)
         if (m->loss.n > 0 && step < m->loss.last_step) {
             loss_point_reset(&m->loss);
             loss_block_reset(&m->block);
+            epoch_log_reset(&m->epochs);
         }
         loss_point_feed(m, step, value);
+        epoch_log_feed(m, step, value);
         return LRS_OK;
     case LRS_ROLE_VAL_LOSS:
         if (m->val.n > 0 && step < m->val.last_step) val_reset(&m->val);
@@ -223,6 +231,7 @@ int lrs_monitor_finish(lrs_monitor *m)
     val_finish(m);
     if (m->hindsight) {
         loss_point_hindsight(m); /* after the oscillations' own hindsight */
+        epoch_log_hindsight(m);
         grad_hindsight(m);
     }
     return LRS_OK;

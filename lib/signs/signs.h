@@ -202,6 +202,18 @@ typedef struct lrs_signs_options {
                                   * the untrained loss was never seen: Lightning's first,
                                   * at step 49, may be trained already): 10 */
 
+    /* A loss logged once per epoch (lrs_monitor_set_points told of 4 to 19 points: Keras's
+     * TensorBoard callback), each point a mean over an epoch: too few for the block
+     * judgements above, judged on the shape of the series instead. */
+    double epoch_stall_fall;     /* stalled: the later epochs' median less than this fraction
+                                  * below the first epoch's mean (a healthy run's sit 29% or
+                                  * more below it: the first epoch holds its fast fall): 0.2... */
+    double epoch_stall_later_fall; /* ...and their later half not this fraction below their
+                                  * earlier half, nor falling at every epoch: 0.02 */
+    double epoch_slow_keep;      /* slow: falling at every epoch after the first, the later
+                                  * half's mean drop at least this x the earlier half's (a
+                                  * healthy run's is a quarter of it): 0.7 */
+
     double grad_ratio;           /* grad norm >= ratio x its usual level: warning, 10 */
     double grad_critical_ratio;  /* >= this: critical, 100 */
     int grad_min_points;         /* usual level known after this many points: 10 */
@@ -267,8 +279,11 @@ int lrs_monitor_set_total_steps(lrs_monitor *m, int64_t total_steps);
  * climb), and each smoothing weight w made 1 - (1 - w)^k, the weight k thinned points of
  * the EMA would carry; a climb must then stand out of the per-point noise too
  * (divergence_spread). Fewer than 20 points show no trend: only the unambiguous (NaN, a
- * tenfold jump) is raised, as without a count. Keras's per-epoch losses and Lightning's every-50-steps logs are
- * then judged as the per-step logs the defaults were tuned on. Applies to the series fed
+ * tenfold jump) is raised, as without a count, unless there are 4 or more and the loss's
+ * tag names an epoch (Keras's epoch_loss, Lightning's train_loss_epoch): then each point is
+ * an epoch's mean, and its shape tells a network that learns nothing (stalled) and a
+ * too-low LR's straight fall (slow): the epoch_* options. Lightning's every-50-steps logs
+ * are judged as the per-step logs the defaults were tuned on. Applies to the series fed
  * after it (call it after lrs_monitor_reset). */
 int lrs_monitor_set_points(lrs_monitor *m, int64_t points);
 

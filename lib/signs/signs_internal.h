@@ -10,6 +10,8 @@
 #define SIGNS_MIN_THINNED_WINDOW 6 /* the smallest block of a thinned series (a median of 6) */
 #define SIGNS_VAL_FALL 3 /* evaluations of the first fall, not counted as swings */
 #define SIGNS_MIN_THINNED_POINTS 20 /* fewer points show no trend: only what is unambiguous */
+#define SIGNS_EPOCH_MIN_POINTS 4    /* a per-epoch log: its first epoch and 3 to judge after it */
+#define SIGNS_EPOCH_SLOW_POINTS 6   /* 5 drops tell a straight fall from a curve */
 #define SIGNS_NOISE_POINTS 5        /* a thinned series' noise is known after this many points */
 #define SIGNS_QUEUE 64
 #define SIGNS_RECOVERED 8 /* recovered divergence episodes remembered for hindsight */
@@ -127,6 +129,21 @@ typedef struct loss_block_state {
     int raised_n;
 } loss_block_state;
 
+/* A loss logged once per epoch (lrs_monitor_set_points: SIGNS_EPOCH_MIN_POINTS to
+ * SIGNS_MIN_THINNED_POINTS - 1 points), each point a mean over an epoch: every point kept. */
+typedef struct epoch_log_state {
+    double value[SIGNS_MIN_THINNED_POINTS]; /* the points so far, all finite */
+    int n;
+    int64_t first_step;
+    double lr_before;        /* the LR when the previous point came (NaN if not fed) */
+    int lr_rose;             /* it rose between two points (a warm-up, a cycle): the shape
+                              * is the schedule's, not the LR's pace; not judged */
+    int off;                 /* not judged (any more): the tag names no epoch, or a
+                              * non-finite point came (the nan sign says it) */
+    int stalled_raised, slow_raised;
+    uint64_t stalled_sign;
+} epoch_log_state;
+
 typedef struct val_state {
     int64_t n, last_step;
     double best, train_at_best;
@@ -173,12 +190,16 @@ struct lrs_monitor {
     loss_block_state block;
     val_state val;
     grad_state grad;
+    epoch_log_state epochs;
     lr_state lr;
     int finished;
     int hindsight;           /* lrs_monitor_set_hindsight */
     int thinned;             /* lrs_monitor_set_points thinned the options */
     int coarse;              /* ...was told of fewer points than resolution_points (thinned,
                               * or too few to thin): not a per-step log */
+    int few_points;          /* ...of SIGNS_EPOCH_MIN_POINTS to SIGNS_MIN_THINNED_POINTS - 1:
+                              * with a loss tag naming an epoch (signs_tag_per_epoch), a
+                              * loss logged once per epoch, judged by epoch_log.c */
     uint64_t raised;         /* signs raised so far: the next sign's number */
     lrs_sign queue[SIGNS_QUEUE];
     uint64_t queue_seq[SIGNS_QUEUE]; /* each waiting sign's number */
@@ -236,6 +257,18 @@ void loss_block_finish(lrs_monitor *m);
 void val_reset(val_state *v);
 void val_feed(lrs_monitor *m, int64_t step, double value);
 void val_finish(lrs_monitor *m);
+
+/* Raising the LR by factor from lr would reach an LR at which the gradient norm exploded
+ * (any, when either LR is unknown): a crawl there is the too-high LR's noise. */
+int signs_raising_would_explode(const lrs_monitor *m, double lr, double factor);
+
+/* The tag names a per-epoch series: a word of it starts with "epoch" (Keras's epoch_loss,
+ * "loss/epoch") or ends with "_epoch" (Lightning's train_loss_epoch). */
+int signs_tag_per_epoch(const char *tag);
+
+void epoch_log_reset(epoch_log_state *e);
+void epoch_log_feed(lrs_monitor *m, int64_t step, double value);
+void epoch_log_hindsight(lrs_monitor *m);
 
 void grad_reset(grad_state *g);
 void grad_feed(lrs_monitor *m, int64_t step, double value);

@@ -4,7 +4,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "signs.h"
+#include "signs_internal.h"
 
 /* Case-insensitive equality of the n bytes at a with the string b. */
 static int word_is(const char *a, size_t n, const char *b)
@@ -80,4 +80,17 @@ int lrs_signs_classify_tag(const char *tag, lrs_role *role)
     int depth = 0;
     for (const char *p = tag; *p; p++) depth += *p == '/';
     return 2 * ((train ? 8 : 0) + (depth == 0 ? 4 : 0) + (depth <= 1 ? 2 : 0)) + (per_epoch ? 1 : 2);
+}
+
+int signs_tag_per_epoch(const char *tag)
+{
+    for (const char *p = tag; *p;) {
+        size_t n = strcspn(p, "/");
+        int per_epoch = 0;
+        stem(p, n, &per_epoch);
+        if (per_epoch || word_starts(p, n, "epoch")) return 1;
+        p += n;
+        if (*p == '/') p++;
+    }
+    return 0;
 }

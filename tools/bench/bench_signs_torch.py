@@ -23,8 +23,8 @@ Each run is written in one of four shapes, in turn, as those frameworks log by d
              train/learning_rate and train/grad_norm every 10 steps; eval/loss and
              eval/accuracy per epoch
   keras      TensorBoard callback: epoch_loss per epoch in NAME/train, epoch_loss and
-             epoch_accuracy in NAME/validation (8 points: only NaN and tenfold jumps are
-             judged on so few)
+             epoch_accuracy in NAME/validation (8 or 12 points, each an epoch's mean:
+             judged per epoch, by their shape)
 The event files are what check reads. The labels come from the per-step truth (NAME.points:
 train/loss, train/lr, val/loss, val/accuracy every step or epoch, whatever was logged), by
 bench_signs_score.py's rules, never from the detectors. runs.txt and total-N.txt as

@@ -341,16 +341,21 @@ static double recent_slope(const loss_block_state *b)
     return fit_recent(b, kept / 2 > 3 ? kept / 2 : 3, &slope, &t) ? slope : 0;
 }
 
-/* The loss fell from its untrained level to level by more than slow_min_scatter block
- * medians' chance scatter (median_scatter): it moved. A network
+/* The loss fell from `from` (its untrained level, or its first block's) to level by more
+ * than slow_min_scatter block medians' chance scatter (median_scatter): it moved. A network
  * killed in its first steps sits at chance with a drift of 0.1% that a line fits as a
  * "fall" (Lightning logs it from step 49, already dead): "raise the LR" would be the
  * wrong way. */
-static int fell_beyond_scatter(const lrs_monitor *m, double level)
+static int fell_beyond_scatter_from(const lrs_monitor *m, double from, double level)
 {
     double scatter = median_scatter(m, 1);
     if (isnan(scatter)) scatter = 0;
-    return untrained_level(&m->block) - level > m->opt.slow_min_scatter * scatter * level;
+    return from - level > m->opt.slow_min_scatter * scatter * level;
+}
+
+static int fell_beyond_scatter(const lrs_monitor *m, double level)
+{
+    return fell_beyond_scatter_from(m, untrained_level(&m->block), level);
 }
 
 /* A slow sign is raised (once per run): the LR it was raised at and the factor it asked
@@ -402,7 +407,11 @@ static double lowest_level_pair(const loss_block_state *b)
 
 /* A run that has learned nothing: stall_fraction of a run of known length gone (at least
  * stall_min_points points), and its lowest 2-block level not even slow_min_scatter chance
- * scatters below its untrained level, at an LR not rising (a warm-up may be on its way).
+ * scatters below its first block's level, at an LR not rising (a warm-up may be on its
+ * way). That level is the block's median, not the untrained level: a network that blew up
+ * in its first steps (Adam at 0.1: 6.6 over steps 1-10, then 2.31 for 1,500 steps) fell
+ * from those points without learning anything, while a run that learns keeps falling past
+ * its first block.
  * Either the LR killed the network in its first steps (dead units: a CNN at SGD 0.5 sits
  * at chance from then on) or it is too small to move the weights (not judged when the
  * first loss was logged after stall_first_step: then the untrained loss was never seen,
@@ -419,15 +428,15 @@ static void judge_stalled(lrs_monitor *m, int64_t step)
         (double)(step - first) < o->stall_fraction * (double)(o->total_steps - first))
         return;
     double lowest = lowest_level_pair(b);
-    if (m->lr.now > 1.01 * m->lr.at_block_end || fell_beyond_scatter(m, lowest)) return;
+    if (m->lr.now > 1.01 * m->lr.at_block_end || fell_beyond_scatter_from(m, b->first_median, lowest)) return;
     char lr[48];
     b->stalled_raised = 1;
     b->stalled_sign = signs_raise(m, LRS_SIGN_STALLED, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, first, step,
                 LRS_ACTION_STOP, NAN,
-                "loss has not fallen from its untrained level %.4g in %lld steps (%.0f%% of the run):"
-                " its lowest level %.4g is within its noise%s: the network is not learning (dead at a"
-                " too-high LR, or an LR too small to move it); choose the LR with a range test",
-                untrained_level(b), (long long)(step - first),
+                "loss has not fallen below its first %d points' level %.4g in %lld steps (%.0f%% of"
+                " the run): its lowest level %.4g is within its noise%s: the network is not learning"
+                " (dead at a too-high LR, or an LR too small to move it); choose the LR with a range test",
+                o->window, b->first_median, (long long)(step - first),
                 100.0 * (double)(step - first) / (double)(o->total_steps - first), lowest,
                 signs_lr_clause(lr, m->lr.now));
 }
@@ -630,7 +639,7 @@ static void judge_stalled_after(lrs_monitor *m)
     const loss_block_state *b = &m->block;
     double lowest = lowest_level_pair(b);
     lrs_sign *held = b->stalled_raised ? signs_waiting(m, b->stalled_sign) : NULL;
-    if (!held || held->kind != LRS_SIGN_STALLED || !fell_beyond_scatter(m, lowest)) return;
+    if (!held || held->kind != LRS_SIGN_STALLED || !fell_beyond_scatter_from(m, b->first_median, lowest)) return;
     signs_rewrite(held, LRS_SIGN_STALLED, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
                   "%.180s; later it fell to %.4g: it learned, if slowly", held->message, lowest);
 }

@@ -1587,7 +1587,8 @@ static void hindsight_calls_a_plateau_the_loss_then_left_info(void **state)
 
 /* A CNN the LR killed in its first steps sits at chance: its loss, 2.30 with 2% noise, never
  * falls. A fifth of a run of known length gone (and 400 points), that is `stalled`:
- * critical, stop. Not at a too-low LR that falls 2.5% over the run (0.3% noise); not when
+ * critical, stop; also when its first points blew up to 6.6 before it sat there (it fell
+ * from them, but never below its first block). Not at a too-low LR that falls 2.5% over the run (0.3% noise); not when
  * the run's length is unknown, nor when the first loss was logged at step 49 (the untrained
  * loss unseen); not while a warm-up raises the LR. After the fact, a run that then fell
  * learned after all: info. */
@@ -1609,9 +1610,17 @@ static void a_loss_that_never_falls_is_stalled(void **state)
     assert_int_equal(s->action, LRS_ACTION_STOP);
     assert_int_equal(s->start_step, 0);
     assert_int_equal(s->end_step, 399);
-    assert_non_null(strstr(s->message, "loss has not fallen from its untrained level 2.3"));
+    assert_non_null(strstr(s->message, "loss has not fallen below its first 50 points' level 2.3"));
     assert_non_null(strstr(s->message, "in 399 steps (27% of the run)"));
     assert_non_null(strstr(s->message, "LR was 0.5: the network is not learning"));
+
+    double before[5]; /* blown up in its first steps (Adam at 0.1: 6.6), then at chance */
+    for (int t = 0; t < 5; t++) before[t] = noisy[t], noisy[t] = 6.6;
+    run(noisy, lr, N, 1, &opt, &signs);
+    s = find(&signs, LRS_SIGN_STALLED);
+    assert_non_null(s);
+    assert_int_equal(s->severity, LRS_SEVERITY_CRITICAL);
+    for (int t = 0; t < 5; t++) noisy[t] = before[t];
 
     opt.total_steps = 0; /* live without a known length: a fifth of what? */
     run(noisy, lr, N, 1, &opt, &signs);

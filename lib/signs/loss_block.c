@@ -424,7 +424,7 @@ static void judge_stalled(lrs_monitor *m, int64_t step)
     const lrs_signs_options *o = &m->opt;
     int64_t first = m->loss.first_step;
     if (b->stalled_raised || m->loss.episodes > 0 || m->loss.diverging || o->total_steps <= 0 ||
-        first > o->stall_first_step || b->points < o->stall_min_points ||
+        (first > o->stall_first_step && !(earlier_noise(b) < o->stall_calm_noise)) || b->points < o->stall_min_points ||
         (double)(step - first) < o->stall_fraction * (double)(o->total_steps - first))
         return;
     double lowest = lowest_level_pair(b);

@@ -200,7 +200,10 @@ typedef struct lrs_signs_options {
                                   * its untrained level, at an LR not rising: 400... */
     int64_t stall_first_step;    /* ...in a log whose first loss is at most this step (later,
                                   * the untrained loss was never seen: Lightning's first,
-                                  * at step 49, may be trained already): 10 */
+                                  * at step 49, may be trained already): 10, unless... */
+    double stall_calm_noise;     /* ...the loss's noise is below this fraction of its level
+                                  * (a network giving every input the same answer: dead at
+                                  * chance 0.2-1%, a learning one's 8% or more): 0.02 */
 
     /* A loss logged once per epoch (lrs_monitor_set_points told of 4 to 19 points: Keras's
      * TensorBoard callback), each point a mean over an epoch: too few for the block

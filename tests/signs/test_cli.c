@@ -181,6 +181,37 @@ static void check_pairs_keras_train_and_validation_runs(void **state)
     assert_null(strstr(out, "critical"));
 }
 
+/* 8 epochs of Keras's epoch_loss from a CNN the LR killed in its first steps (PyTorch at SGD
+ * 0.3, seed 15, logged as Keras does): too few points for any trend, but each an epoch's
+ * mean: check reads them per epoch and says the network is not learning (exit 2). The same
+ * 8 points tagged train/loss may be a smoke test's first steps: nothing (exit 0). */
+static void check_reads_a_short_keras_log_per_epoch(void **state)
+{
+    (void)state;
+    if (!bin()) skip();
+    static const double train[] = {2.321, 2.313, 2.313, 2.314, 2.311, 2.317, 2.311, 2.312};
+    static const double val[] = {2.309, 2.312, 2.311, 2.313, 2.310, 2.312, 2.311, 2.311};
+    const char *tags[] = {"epoch_loss", "train/loss"};
+    for (int k = 0; k < 2; k++) {
+        char dir[512];
+        lrs_writer *w;
+        snprintf(dir, sizeof dir, "%s/keras-dead-%d/train", root, k);
+        assert_int_equal(lrs_writer_open(&w, dir, NULL), LRS_OK);
+        for (int e = 0; e < 8; e++) assert_int_equal(lrs_writer_add_scalar(w, tags[k], e, train[e]), LRS_OK);
+        assert_int_equal(lrs_writer_close(w), LRS_OK);
+        snprintf(dir, sizeof dir, "%s/keras-dead-%d/validation", root, k);
+        assert_int_equal(lrs_writer_open(&w, dir, NULL), LRS_OK);
+        for (int e = 0; e < 8; e++) assert_int_equal(lrs_writer_add_scalar(w, "epoch_loss", e, val[e]), LRS_OK);
+        assert_int_equal(lrs_writer_close(w), LRS_OK);
+        snprintf(dir, sizeof dir, "%s/keras-dead-%d", root, k);
+        assert_int_equal(lrscope(out, sizeof out, "check --json %s", dir), k ? 0 : 2);
+        const char *stalled = strstr(out, "{\"kind\": \"stalled\", \"tag\": \"epoch_loss\", \"severity\": \"critical\","
+                                          " \"start_step\": 0, \"end_step\": 3, \"message\": \"loss has not fallen in the 3"
+                                          " epochs after its first (mean 2.321)");
+        assert_true((stalled != NULL) == (k == 0));
+    }
+}
+
 /* The divergence watch raises on <root>/keras-climbs/train: 0 when none, else its end step
  * (its start step into *start). */
 static long long watched_divergence(const char *flags, long long *start)
@@ -516,6 +547,7 @@ int main(void)
         cmocka_unit_test(check_json_shape_and_exit_codes),
         cmocka_unit_test(check_every_run_of_a_logdir),
         cmocka_unit_test(check_pairs_keras_train_and_validation_runs),
+        cmocka_unit_test(check_reads_a_short_keras_log_per_epoch),
         cmocka_unit_test(watch_judges_a_per_epoch_loss_on_its_time_scale),
         cmocka_unit_test(check_prints_a_repeated_sign_once),
         cmocka_unit_test(check_live_gives_each_sign_as_raised),

@@ -209,8 +209,9 @@ typedef struct lrs_signs_options {
      * TensorBoard callback), each point a mean over an epoch: too few for the block
      * judgements above, judged on the shape of the series instead. */
     double epoch_stall_fall;     /* stalled: the later epochs' median less than this fraction
-                                  * below the first epoch's mean (a healthy run's sit 29% or
-                                  * more below it: the first epoch holds its fast fall): 0.2... */
+                                  * below the first epoch's mean (a healthy run's sit 49% or
+                                  * more below it, an early-decayed one's 28.6%: the first
+                                  * epoch holds the fast fall): 0.2... */
     double epoch_stall_later_fall; /* ...and their later half not this fraction below their
                                   * earlier half, nor falling at every epoch: 0.02 */
     double epoch_slow_keep;      /* slow: falling at every epoch after the first, the later

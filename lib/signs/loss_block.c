@@ -405,17 +405,33 @@ static double lowest_level_pair(const loss_block_state *b)
     return fmin(b->level_pair, fmin(b->pair_prev, b->best_before_prev));
 }
 
+/* A loss calmer than stall_calm_noise: a network giving every input the same answer (dead
+ * at chance), or one whose minibatches all look alike. */
+static int is_calm(const lrs_monitor *m)
+{
+    return earlier_noise(&m->block) < m->opt.stall_calm_noise;
+}
+
+/* Where a stalled run is measured from. A calm one from its first block's median, not the
+ * untrained level: a network that blew up in its first steps (Adam at 0.1: 6.6 over steps
+ * 1-10, then 2.31 for 1,500 steps) fell from those points without learning anything.
+ * Any other from its untrained level: a run that learned all it could within its first
+ * block (the class prior of a dataset without signal) is not stalled, and its minibatch
+ * noise says it is no dead network. */
+static double stall_reference(const lrs_monitor *m)
+{
+    return is_calm(m) ? m->block.first_median : untrained_level(&m->block);
+}
+
 /* A run that has learned nothing: stall_fraction of a run of known length gone (at least
  * stall_min_points points), and its lowest 2-block level not even slow_min_scatter chance
- * scatters below its first block's level, at an LR not rising (a warm-up may be on its
- * way). That level is the block's median, not the untrained level: a network that blew up
- * in its first steps (Adam at 0.1: 6.6 over steps 1-10, then 2.31 for 1,500 steps) fell
- * from those points without learning anything, while a run that learns keeps falling past
- * its first block.
+ * scatters below stall_reference, at an LR not rising (a warm-up may be on its way) and
+ * not below stall_lr_fraction of its peak (an early decay flattens a loss that learned,
+ * and its 32-step means are as calm as a dead network's: a plateau).
  * Either the LR killed the network in its first steps (dead units: a CNN at SGD 0.5 sits
- * at chance from then on) or it is too small to move the weights (not judged when the
- * first loss was logged after stall_first_step: then the untrained loss was never seen,
- * and a run already trained by then looks stalled); the log alone cannot
+ * at chance from then on) or it is too small to move the weights (a noisy loss is not
+ * judged when its first point was logged after stall_first_step: then the untrained loss
+ * was never seen, and a run already trained by then looks stalled); the log alone cannot
  * tell which (a gradient norm that exploded would: never_learned), and either way the
  * run is wasted: stop, and choose the LR with a range test. */
 static void judge_stalled(lrs_monitor *m, int64_t step)
@@ -424,19 +440,20 @@ static void judge_stalled(lrs_monitor *m, int64_t step)
     const lrs_signs_options *o = &m->opt;
     int64_t first = m->loss.first_step;
     if (b->stalled_raised || m->loss.episodes > 0 || m->loss.diverging || o->total_steps <= 0 ||
-        (first > o->stall_first_step && !(earlier_noise(b) < o->stall_calm_noise)) || b->points < o->stall_min_points ||
+        (first > o->stall_first_step && !is_calm(m)) || b->points < o->stall_min_points ||
         (double)(step - first) < o->stall_fraction * (double)(o->total_steps - first))
         return;
-    double lowest = lowest_level_pair(b);
-    if (m->lr.now > 1.01 * m->lr.at_block_end || fell_beyond_scatter_from(m, b->first_median, lowest)) return;
+    if (m->lr.now > 1.01 * m->lr.at_block_end || m->lr.now < o->stall_lr_fraction * m->lr.peak) return;
+    double lowest = lowest_level_pair(b), from = stall_reference(m);
+    if (fell_beyond_scatter_from(m, from, lowest)) return;
     char lr[48];
     b->stalled_raised = 1;
     b->stalled_sign = signs_raise(m, LRS_SIGN_STALLED, LRS_SEVERITY_CRITICAL, LRS_ROLE_LOSS, first, step,
                 LRS_ACTION_STOP, NAN,
-                "loss has not fallen below its first %d points' level %.4g in %lld steps (%.0f%% of"
-                " the run): its lowest level %.4g is within its noise%s: the network is not learning"
-                " (dead at a too-high LR, or an LR too small to move it); choose the LR with a range test",
-                o->window, b->first_median, (long long)(step - first),
+                "loss has not fallen below its %s %.4g in %lld steps (%.0f%% of the run): its lowest"
+                " level %.4g is within its noise%s: the network is not learning (dead at a too-high"
+                " LR, or an LR too small to move it); choose the LR with a range test",
+                is_calm(m) ? "first block's level" : "untrained level", from, (long long)(step - first),
                 100.0 * (double)(step - first) / (double)(o->total_steps - first), lowest,
                 signs_lr_clause(lr, m->lr.now));
 }
@@ -639,7 +656,7 @@ static void judge_stalled_after(lrs_monitor *m)
     const loss_block_state *b = &m->block;
     double lowest = lowest_level_pair(b);
     lrs_sign *held = b->stalled_raised ? signs_waiting(m, b->stalled_sign) : NULL;
-    if (!held || held->kind != LRS_SIGN_STALLED || !fell_beyond_scatter_from(m, b->first_median, lowest)) return;
+    if (!held || held->kind != LRS_SIGN_STALLED || !fell_beyond_scatter_from(m, stall_reference(m), lowest)) return;
     signs_rewrite(held, LRS_SIGN_STALLED, LRS_SEVERITY_INFO, LRS_ACTION_NONE, NAN,
                   "%.180s; later it fell to %.4g: it learned, if slowly", held->message, lowest);
 }

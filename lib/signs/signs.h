@@ -204,6 +204,9 @@ typedef struct lrs_signs_options {
     double stall_calm_noise;     /* ...the loss's noise is below this fraction of its level
                                   * (a network giving every input the same answer: dead at
                                   * chance 0.2-1%, a learning one's 8% or more): 0.02 */
+    double stall_lr_fraction;    /* not while the LR is below this fraction of its peak (a
+                                  * schedule that decayed early flattens a loss that learned:
+                                  * a plateau, not a dead network): 0.5 */
 
     /* A loss logged once per epoch (lrs_monitor_set_points told of 4 to 19 points: Keras's
      * TensorBoard callback), each point a mean over an epoch: too few for the block

@@ -24,7 +24,7 @@
 
 
 typedef struct {
-    int seen[8];          /* signs per kind, through on_sign */
+    int seen[LRS_SIGN_STALLED + 1]; /* signs per kind, through on_sign */
     int acts[6];          /* actions per lrs_policy_act */
     char last_done[256];
     char divergence[600];  /* the last divergence: its message, then what was done */

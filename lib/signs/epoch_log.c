@@ -103,7 +103,7 @@ void epoch_log_feed(lrs_monitor *m, int64_t step, double value)
         e->off = 1; /* a short per-step log, or every 50th step: noisy single points */
         return;
     }
-    if (!isfinite(value)) {
+    if (!isfinite(value) || value <= 0) { /* ratios assume a positive loss */
         e->off = 1;
         return;
     }

@@ -139,7 +139,8 @@ typedef struct epoch_log_state {
     int lr_rose;             /* it rose between two points (a warm-up, a cycle): the shape
                               * is the schedule's, not the LR's pace; not judged */
     int off;                 /* not judged (any more): the tag names no epoch, or a
-                              * non-finite point came (the nan sign says it) */
+                              * non-finite point came (the nan sign says it), or one at or
+                              * below zero (a log-likelihood: no ratios to judge by) */
     int stalled_raised, slow_raised;
     uint64_t stalled_sign;
 } epoch_log_state;

@@ -147,14 +147,18 @@ static void only_a_tag_naming_an_epoch_is_judged_per_epoch(void **state)
     assert_int_equal(l.n, 0);
 }
 
-/* Made up: a NaN ends the judging: the nan sign says it, and nothing is judged on what follows. */
-static void a_non_finite_epoch_is_the_nan_signs_alone(void **state)
+/* Made up: a NaN ends the judging: the nan sign says it, and nothing is judged on what
+ * follows. A loss at or below zero has no ratios to judge by: nothing. */
+static void a_nan_or_a_loss_below_zero_ends_the_judging(void **state)
 {
     (void)state;
     static const double loss[] = {2.31, NAN, 2.31, 2.31, 2.31, 2.31};
     sign_list l;
     judge(loss, 6, "epoch_loss", 1, &l);
     only(&l, LRS_SIGN_NAN, LRS_SEVERITY_CRITICAL);
+    static const double below_zero[] = {-1.0, -0.9, -0.8, -0.7, -0.6, -0.5}; /* a log-likelihood */
+    judge(below_zero, 6, "epoch_loss", 1, &l);
+    assert_int_equal(l.n, 0);
 }
 
 int main(void)
@@ -166,7 +170,7 @@ int main(void)
         cmocka_unit_test(healthy_epoch_logs_raise_nothing),
         cmocka_unit_test(a_late_learner_is_only_info_after_the_fact),
         cmocka_unit_test(only_a_tag_naming_an_epoch_is_judged_per_epoch),
-        cmocka_unit_test(a_non_finite_epoch_is_the_nan_signs_alone),
+        cmocka_unit_test(a_nan_or_a_loss_below_zero_ends_the_judging),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,6 +95,41 @@ static void judge_slow(lrs_monitor *m, int64_t step)
                 signs_lr_clause(lr, m->lr.now));
 }
 
+/* Rises of later[i] above later[i - 1] by at least `by` (a fraction of it). */
+static int rises_by(const double *later, int n, double by)
+{
+    int rises = 0;
+    for (int i = 1; i < n; i++) rises += later[i] >= (1 + by) * later[i - 1];
+    return rises;
+}
+
+/* The epochs after the first stopped falling and swing: their later half is not below
+ * their earlier half, and they rose SIGNS_EPOCH_SWINGS times by epoch_swing or more (a
+ * healthy run's epoch means fall, or flatten calmly once its LR decayed), at an LR not under
+ * oscillation_lr_fraction of its peak: the LR is too high to settle. On the Keras logs of
+ * PyTorch 1-24, 15 runs: 14 diverged (regressions at SGD 0.2-0.4 swinging around 1.2 after
+ * a first epoch that blew up), 1 oscillating; no healthy, overfit, plateau, slow or
+ * survived run. Not after a stalled sign, which says more. */
+static void judge_swinging(lrs_monitor *m, int64_t step)
+{
+    epoch_log_state *e = &m->epochs;
+    const lrs_signs_options *o = &m->opt;
+    if (e->swing_raised || e->stalled_raised || e->n < SIGNS_EPOCH_MIN_POINTS + 1 || e->lr_rose) return;
+    if (m->lr.now < o->oscillation_lr_fraction * m->lr.peak) return; /* NaN (no LR) compares false */
+    const double *later = e->value + 1;
+    int n = e->n - 1, half = n / 2, rises = rises_by(later, n, o->epoch_swing);
+    double early = mean_of(later, half), late = mean_of(later + n - half, half);
+    if (late < early || rises < SIGNS_EPOCH_SWINGS) return;
+    char lr[48];
+    e->swing_raised = 1;
+    signs_raise(m, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, LRS_ROLE_LOSS, e->first_step, step,
+                LRS_ACTION_REDUCE_LR, o->oscillation_factor,
+                "loss stopped falling after its first epoch (mean %.4g): over the %d epochs since it"
+                " rose %d times by %.0f%% or more, its later half (%.4g) not below its earlier half"
+                " (%.4g)%s: the LR is too high to settle",
+                e->value[0], n, rises, 100 * o->epoch_swing, late, early, signs_lr_clause(lr, m->lr.now));
+}
+
 void epoch_log_feed(lrs_monitor *m, int64_t step, double value)
 {
     epoch_log_state *e = &m->epochs;
@@ -113,6 +148,7 @@ void epoch_log_feed(lrs_monitor *m, int64_t step, double value)
     e->lr_before = m->lr.now;
     judge_stalled(m, step);
     judge_slow(m, step);
+    judge_swinging(m, step);
 }
 
 /* After the fact: a stalled sign still waiting becomes info when the loss's last two

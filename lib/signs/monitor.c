@@ -32,7 +32,7 @@ void lrs_signs_options_init(lrs_signs_options *o)
         .slow_min_points = 300, .slow_max_fall = 0.5, .start_points = 5, .slow_ratio = 3.0, .slow_min_t = 3.0,
         .slow_min_scatter = 3.0, .stall_fraction = 0.2, .stall_min_points = 400,
         .stall_first_step = 10, .stall_calm_noise = 0.02, .stall_lr_fraction = 0.5, .epoch_stall_fall = 0.2, .epoch_stall_later_fall = 0.02,
-        .epoch_slow_keep = 0.7,
+        .epoch_slow_keep = 0.7, .epoch_swing = 0.01,
         .slow_end_area = 0.27, .slow_end_share = 0.05, .slow_end_lr_fraction = 0.5, .slow_end_t = 2,
         .grad_ratio = 10.0, .grad_critical_ratio = 100.0, .grad_min_points = 10,
         .sweep_lr_ratio = 1.5, .sweep_loss_ratio = 1.3, .sweep_val_ratio = 1.05,
@@ -87,7 +87,7 @@ static int signs_check_options(const lrs_signs_options *o)
             "stall_calm_noise and stall_lr_fraction", ">= 0 and in [0, 1]");
     REQUIRE(o->epoch_stall_fall > 0 && o->epoch_stall_fall < 1 && o->epoch_stall_later_fall >= 0 &&
             o->epoch_stall_later_fall < 1, "epoch_stall_fall and epoch_stall_later_fall", "in (0, 1) and [0, 1)");
-    REQUIRE(o->epoch_slow_keep > 0, "epoch_slow_keep", "> 0");
+    REQUIRE(o->epoch_slow_keep > 0 && o->epoch_swing >= 0, "epoch_slow_keep and epoch_swing", "> 0 and >= 0");
     REQUIRE(o->slow_end_area > 0 && o->slow_end_area < 1 && o->slow_end_share >= 0 &&
             o->slow_end_share < 1 && o->slow_end_lr_fraction >= 0 && o->slow_end_lr_fraction <= 1,
             "slow_end_area, slow_end_share and slow_end_lr_fraction", "in (0, 1), [0, 1) and [0, 1]");

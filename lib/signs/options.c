@@ -36,6 +36,7 @@ static const struct { const char *name; size_t offset; enum option_type type; } 
     DOUBLE(slow_min_t), DOUBLE(slow_min_scatter), DOUBLE(stall_fraction), INT(stall_min_points),
     {"stall_first_step", offsetof(lrs_signs_options, stall_first_step), OPT_INT64},
     DOUBLE(stall_calm_noise), DOUBLE(stall_lr_fraction), DOUBLE(epoch_stall_fall), DOUBLE(epoch_stall_later_fall), DOUBLE(epoch_slow_keep),
+    DOUBLE(epoch_swing),
     DOUBLE(slow_end_area), DOUBLE(slow_end_share), DOUBLE(slow_end_lr_fraction), DOUBLE(slow_end_t),
     DOUBLE(grad_ratio), DOUBLE(grad_critical_ratio), INT(grad_min_points),
     DOUBLE(sweep_lr_ratio), DOUBLE(sweep_loss_ratio), DOUBLE(sweep_val_ratio),

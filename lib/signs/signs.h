@@ -220,6 +220,9 @@ typedef struct lrs_signs_options {
     double epoch_slow_keep;      /* slow: falling at every epoch after the first, the later
                                   * half's mean drop at least this x the earlier half's (a
                                   * healthy run's is a quarter of it): 0.7 */
+    double epoch_swing;          /* oscillation: the epochs after the first rose twice by this
+                                  * fraction or more, their later half not below their earlier
+                                  * half: 0.01 */
 
     double grad_ratio;           /* grad norm >= ratio x its usual level: warning, 10 */
     double grad_critical_ratio;  /* >= this: critical, 100 */

@@ -12,6 +12,7 @@
 #define SIGNS_MIN_THINNED_POINTS 20 /* fewer points show no trend: only what is unambiguous */
 #define SIGNS_EPOCH_MIN_POINTS 4    /* a per-epoch log: its first epoch and 3 to judge after it */
 #define SIGNS_EPOCH_SLOW_POINTS 6   /* 5 drops tell a straight fall from a curve */
+#define SIGNS_EPOCH_SWINGS 2        /* rises of the epoch means that make a swing */
 #define SIGNS_NOISE_POINTS 5        /* a thinned series' noise is known after this many points */
 #define SIGNS_QUEUE 64
 #define SIGNS_RECOVERED 8 /* recovered divergence episodes remembered for hindsight */
@@ -141,7 +142,7 @@ typedef struct epoch_log_state {
     int off;                 /* not judged (any more): the tag names no epoch, or a
                               * non-finite point came (the nan sign says it), or one at or
                               * below zero (a log-likelihood: no ratios to judge by) */
-    int stalled_raised, slow_raised;
+    int stalled_raised, slow_raised, swing_raised;
     uint64_t stalled_sign;
 } epoch_log_state;
 

@@ -1,8 +1,8 @@
 /* A loss logged once per epoch (lib/signs/epoch_log.c), on Keras epoch_loss series written
  * by tools/bench/bench_signs_torch.py (PyTorch training, logged as Keras's TensorBoard
  * callback does: the mean over each epoch, at step = epoch): a network killed by its LR is
- * stalled, a too-low LR is slow, healthy runs raise nothing; a short series whose tag names
- * no epoch is not judged so. */
+ * stalled, a too-low LR is slow, a loss that swings after its first epoch oscillates,
+ * healthy runs raise nothing; a short series whose tag names no epoch is not judged so. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -92,6 +92,23 @@ static void a_steady_crawl_is_slow(void **state)
     assert_int_equal(only(&l, LRS_SIGN_SLOW, LRS_SEVERITY_WARNING)->end_step, 5);
 }
 
+/* The regression at SGD 0.4 (seed 25): its first epoch blew up (1.757), then the loss swung
+ * around 1.27 and never fell again (R^2 -0.40 at the end): an oscillation once the epochs
+ * after the first rose twice by 1% with their later half not below their earlier half, at
+ * epoch 4; not stalled (27% below the first epoch: the blow-up is in that mean). */
+static void a_loss_that_swings_after_its_first_epoch_oscillates(void **state)
+{
+    (void)state;
+    static const double loss[] = {1.757, 1.215, 1.279, 1.255, 1.317, 1.257,
+                                  1.232, 1.287, 1.285, 1.35,  1.259, 1.275};
+    sign_list l;
+    judge(loss, 12, "epoch_loss", 1, &l);
+    const lrs_sign *s = only(&l, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING);
+    assert_int_equal(s->end_step, 4);
+    assert_int_equal(s->action, LRS_ACTION_REDUCE_LR);
+    assert_true(s->factor == 0.5);
+}
+
 /* Healthy runs: the CNN at SGD 0.05 with a cosine schedule (seed 17), the regression MLP at
  * Adam 1e-3 (seed 18), and at SGD 0.02 with an exponential decay that flattened it from
  * epoch 5 (seed 16; it ended within 0.10 of the best R^2): its later epochs sit 29.5% below
@@ -167,6 +184,7 @@ int main(void)
         cmocka_unit_test(a_network_dead_at_chance_is_stalled),
         cmocka_unit_test(a_network_that_climbed_back_to_chance_is_stalled),
         cmocka_unit_test(a_steady_crawl_is_slow),
+        cmocka_unit_test(a_loss_that_swings_after_its_first_epoch_oscillates),
         cmocka_unit_test(healthy_epoch_logs_raise_nothing),
         cmocka_unit_test(a_late_learner_is_only_info_after_the_fact),
         cmocka_unit_test(only_a_tag_naming_an_epoch_is_judged_per_epoch),

@@ -44,6 +44,18 @@ static const lrs_sign *only(const sign_list *l, lrs_sign_kind kind, lrs_severity
     return &l->sign[0];
 }
 
+/* Judges loss live as epoch_loss; its only sign must be of that kind and severity and
+ * complete at end_step. */
+static const lrs_sign *live_sign(const double *loss, int n, lrs_sign_kind kind, lrs_severity severity,
+                                 int64_t end_step)
+{
+    static sign_list l;
+    judge(loss, n, "epoch_loss", 1, &l);
+    const lrs_sign *s = only(&l, kind, severity);
+    assert_int_equal(s->end_step, end_step);
+    return s;
+}
+
 /* A CNN on Fashion-MNIST at SGD 0.3 (seed 15): dead at chance (ln 10 = 2.303) within its
  * first epoch. Stalled once 3 epochs after the first show no fall: critical, stop. */
 static const double dead_cnn[] = {2.321, 2.313, 2.313, 2.314, 2.311, 2.317, 2.311, 2.312};
@@ -51,12 +63,10 @@ static const double dead_cnn[] = {2.321, 2.313, 2.313, 2.314, 2.311, 2.317, 2.31
 static void a_network_dead_at_chance_is_stalled(void **state)
 {
     (void)state;
-    sign_list l;
-    judge(dead_cnn, 8, "epoch_loss", 1, &l);
-    const lrs_sign *s = only(&l, LRS_SIGN_STALLED, LRS_SEVERITY_CRITICAL);
+    const lrs_sign *s = live_sign(dead_cnn, 8, LRS_SIGN_STALLED, LRS_SEVERITY_CRITICAL, 3);
     assert_int_equal(s->start_step, 0);
-    assert_int_equal(s->end_step, 3);
     assert_int_equal(s->action, LRS_ACTION_STOP);
+    sign_list l;
     judge(dead_cnn, 8, "epoch_loss", 0, &l); /* after the fact: it stayed dead */
     only(&l, LRS_SIGN_STALLED, LRS_SEVERITY_CRITICAL);
 }
@@ -67,9 +77,7 @@ static void a_network_that_climbed_back_to_chance_is_stalled(void **state)
 {
     (void)state;
     static const double loss[] = {2.036, 2.306, 2.306, 2.307, 2.307, 2.307, 2.306, 2.307};
-    sign_list l;
-    judge(loss, 8, "epoch_loss", 1, &l);
-    assert_int_equal(only(&l, LRS_SIGN_STALLED, LRS_SEVERITY_CRITICAL)->end_step, 3);
+    live_sign(loss, 8, LRS_SIGN_STALLED, LRS_SEVERITY_CRITICAL, 3);
 }
 
 /* A regression MLP at Adam 3e-6 (seed 16) and Adam 1e-5 (seed 15): the loss falls at every
@@ -82,12 +90,10 @@ static void a_steady_crawl_is_slow(void **state)
                                       1.056, 1.047, 1.037, 1.027, 1.018, 1.008};
     static const double adam_1e5[] = {1.102, 1.08, 1.059, 1.038, 1.016, 0.9922,
                                       0.966, 0.9372, 0.9054, 0.8705, 0.8324, 0.7915};
-    sign_list l;
-    judge(adam_3e6, 12, "epoch_loss", 1, &l);
-    const lrs_sign *s = only(&l, LRS_SIGN_SLOW, LRS_SEVERITY_WARNING);
-    assert_int_equal(s->end_step, 5);
+    const lrs_sign *s = live_sign(adam_3e6, 12, LRS_SIGN_SLOW, LRS_SEVERITY_WARNING, 5);
     assert_int_equal(s->action, LRS_ACTION_RAISE_LR);
     assert_true(s->factor > 1);
+    sign_list l;
     judge(adam_1e5, 12, "epoch_loss", 0, &l);
     assert_int_equal(only(&l, LRS_SIGN_SLOW, LRS_SEVERITY_WARNING)->end_step, 5);
 }
@@ -101,10 +107,7 @@ static void a_loss_that_swings_after_its_first_epoch_oscillates(void **state)
     (void)state;
     static const double loss[] = {1.757, 1.215, 1.279, 1.255, 1.317, 1.257,
                                   1.232, 1.287, 1.285, 1.35,  1.259, 1.275};
-    sign_list l;
-    judge(loss, 12, "epoch_loss", 1, &l);
-    const lrs_sign *s = only(&l, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING);
-    assert_int_equal(s->end_step, 4);
+    const lrs_sign *s = live_sign(loss, 12, LRS_SIGN_OSCILLATION, LRS_SEVERITY_WARNING, 4);
     assert_int_equal(s->action, LRS_ACTION_REDUCE_LR);
     assert_true(s->factor == 0.5);
 }

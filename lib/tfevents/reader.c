@@ -383,6 +383,16 @@ static int by_run_name(const void *a, const void *b)
     return strcmp((*(lrs_run *const *)a)->name, (*(lrs_run *const *)b)->name);
 }
 
+/* Reads what each file of run gained since the last read, in name order (the restart
+ * rule runs across them); *n_records (may be NULL) counts the records. */
+static int poll_run(lrs_reader *r, lrs_run *run, size_t *n_records)
+{
+    int rc = LRS_OK;
+    for (size_t k = 0; rc == LRS_OK && k < run->n_files; k++)
+        rc = poll_file(r, run, (uint32_t)k, n_records);
+    return rc;
+}
+
 int lrs_reader_poll(lrs_reader *r, size_t *n_records)
 {
     if (!r)
@@ -391,8 +401,7 @@ int lrs_reader_poll(lrs_reader *r, size_t *n_records)
         *n_records = 0;
     int rc = discover(r);
     for (size_t i = 0; rc == LRS_OK && !r->opt.lazy && i < r->n_runs; i++)
-        for (size_t k = 0; rc == LRS_OK && k < r->runs[i]->n_files; k++)
-            rc = poll_file(r, r->runs[i], (uint32_t)k, n_records);
+        rc = poll_run(r, r->runs[i], n_records);
     if (r->n_runs)
         qsort(r->runs, r->n_runs, sizeof *r->runs, by_run_name);
     for (size_t i = 0; i < r->n_runs; i++)
@@ -411,11 +420,8 @@ int lrs_reader_load_run(lrs_reader *r, size_t i)
 {
     if (!r || i >= r->n_runs)
         return lrs_fail(LRS_ERR_ARG, "lrs_reader_load_run: no run %zu", i);
-    lrs_run *run = r->runs[i];
-    int rc = LRS_OK;
-    for (size_t k = 0; rc == LRS_OK && k < run->n_files; k++)
-        rc = poll_file(r, run, (uint32_t)k, NULL);
-    lrs_run_sort(run);
+    int rc = poll_run(r, r->runs[i], NULL);
+    lrs_run_sort(r->runs[i]);
     return rc;
 }
 

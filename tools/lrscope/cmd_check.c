@@ -222,6 +222,30 @@ static size_t run_index(const lrs_reader *r, const lrs_run *run)
     return run_first_from(r, lrs_run_name(run));
 }
 
+/* A training run read with its val sibling (the run its val loss comes from), if any. */
+typedef struct loaded_pair {
+    const lrs_run *run, *val;
+    size_t i, vi;           /* their numbers (vi SIZE_MAX without a sibling) */
+} loaded_pair;
+
+/* Reads run i of d and its val sibling into *p; release them with release_pair, whatever
+ * this returns (0 or SIGNS_EXIT_UNREADABLE). */
+static int load_pair(check_logdir *d, size_t i, loaded_pair *p)
+{
+    p->i = i;
+    p->run = lrs_reader_run(d->r, i);
+    p->val = run_pair_val(d->r, p->run);
+    p->vi = p->val ? run_index(d->r, p->val) : SIZE_MAX;
+    int rc = load_run(d, i);
+    return !rc && p->val ? load_run(d, p->vi) : rc;
+}
+
+static void release_pair(check_logdir *d, const loaded_pair *p)
+{
+    lrs_reader_release_run(d->r, p->i);
+    if (p->val) lrs_reader_release_run(d->r, p->vi);
+}
+
 static const char hparams_start[] = "_hparams_/session_start_info";
 
 /* Whether child is a run directly inside the folder of the run named name. */
@@ -323,15 +347,12 @@ static int check_run(check_state *st, const check_args *a, int dir, size_t i, co
     *c = (checked_run){.swept = -1, .dir = dir, .run = i, .name = strdup(name)};
     st->n_runs++; /* freed with the others, even half made */
     if (!c->name) return cli_error(SIGNS_EXIT_UNREADABLE, "check: out of memory");
-    const lrs_run *run = lrs_reader_run(d->r, i), *val = run_pair_val(d->r, run);
-    size_t vi = val ? run_index(d->r, val) : SIZE_MAX;
+    loaded_pair p;
     run_series rs;
-    int rc = load_run(d, i);
-    if (!rc && val) rc = load_run(d, vi);
-    if (!rc) rc = judge_run(st, a, run, val, c, &rs);
+    int rc = load_pair(d, i, &p);
+    if (!rc) rc = judge_run(st, a, p.run, p.val, c, &rs);
     if (!rc) rc = sweep_run(st, d, i, c, &rs);
-    lrs_reader_release_run(d->r, i);
-    if (val) lrs_reader_release_run(d->r, vi);
+    release_pair(d, &p);
     return rc;
 }
 
@@ -363,18 +384,15 @@ static void judge_sweep(check_state *st)
 static int redraw_run(check_state *st, const check_args *a, checked_run *c)
 {
     check_logdir *d = &st->dirs[c->dir];
-    const lrs_run *run = lrs_reader_run(d->r, c->run), *val = run_pair_val(d->r, run);
-    size_t vi = val ? run_index(d->r, val) : SIZE_MAX;
+    loaded_pair p;
     run_series rs;
     char val_tag[128];
-    int rc = load_run(d, c->run);
-    if (!rc && val) rc = load_run(d, vi);
+    int rc = load_pair(d, c->run, &p);
     if (!rc) {
-        run_verdict_pick(run, val, a->tag_glob, &rs, val_tag, sizeof val_tag);
+        run_verdict_pick(p.run, p.val, a->tag_glob, &rs, val_tag, sizeof val_tag);
         rc = render_run(a, c, &rs);
     }
-    lrs_reader_release_run(d->r, c->run);
-    if (val) lrs_reader_release_run(d->r, vi);
+    release_pair(d, &p);
     return rc;
 }
 

@@ -115,7 +115,7 @@ static void judge_swinging(lrs_monitor *m, int64_t step)
     epoch_log_state *e = &m->epochs;
     const lrs_signs_options *o = &m->opt;
     if (e->swing_raised || e->stalled_raised || e->n < SIGNS_EPOCH_MIN_POINTS + 1 || e->lr_rose) return;
-    if (m->lr.now < o->oscillation_lr_fraction * m->lr.peak) return; /* NaN (no LR) compares false */
+    if (signs_lr_below(m, o->oscillation_lr_fraction)) return;
     const double *later = e->value + 1;
     int n = e->n - 1, half = n / 2, rises = rises_by(later, n, o->epoch_swing);
     double early = mean_of(later, half), late = mean_of(later + n - half, half);

@@ -443,7 +443,7 @@ static void judge_stalled(lrs_monitor *m, int64_t step)
         (first > o->stall_first_step && !is_calm(m)) || b->points < o->stall_min_points ||
         (double)(step - first) < o->stall_fraction * (double)(o->total_steps - first))
         return;
-    if (m->lr.now > 1.01 * m->lr.at_block_end || m->lr.now < o->stall_lr_fraction * m->lr.peak) return;
+    if (m->lr.now > 1.01 * m->lr.at_block_end || signs_lr_below(m, o->stall_lr_fraction)) return;
     double lowest = lowest_level_pair(b), from = stall_reference(m);
     if (fell_beyond_scatter_from(m, from, lowest)) return;
     char lr[48];

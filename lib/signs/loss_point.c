@@ -103,6 +103,17 @@ static int returned_to_start(loss_point_state *s, const lrs_signs_options *o, do
     return mean - band >= o->divergence_return_sure * 1.25 * s->spread / sqrt((double)s->return_run);
 }
 
+/* Whether a loss back at its first point says the LR undid what was learned. The first
+ * point is the untrained loss when it was logged by stall_first_step. A later one
+ * (Lightning's first, at step 49; a resumed run's) may be a trained level already, and
+ * with the LR decayed below stall_lr_fraction of its peak the loss sitting there again is
+ * a plateau or the noise of single points, not a too-high LR: a regression logged every
+ * 50th step was "back at its untrained level" at LR 2e-4, after a step decay to 1%. */
+static int return_is_divergence(const lrs_monitor *m)
+{
+    return m->loss.first_step <= m->opt.stall_first_step || !signs_lr_below(m, m->opt.stall_lr_fraction);
+}
+
 /* Where a run that came back to its untrained loss should restart from: its best point,
  * unless it never got below half the untrained loss; then what it learned at this LR is
  * not worth keeping (the too-high LR likely damaged the weights too): its first step. */
@@ -199,7 +210,7 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
          (x >= o->divergence_ratio * s->first_value && s->smooth >= o->divergence_ratio * s->first_value &&
           stands_out(m, x, s->first_value, spread_before) && smooth_stands_out(m, spread_before))))
         s->blown_step = step;
-    int returned = returned_to_start(s, o, x);
+    int returned = returned_to_start(s, o, x) && return_is_divergence(m);
     track_start_distance(s, o, step);
 
     if (!(floor > 0)) { /* ratios assume a positive loss */
@@ -234,10 +245,10 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
         raise_at_start(m, return_onset(s), step, x, "stays at its untrained level after a jump");
     else if (returned)
         raise_at_start(m, return_onset(s), step, x, "is back at its untrained level");
-    else if (never_learned(m))
+    else if (never_learned(m) && return_is_divergence(m))
         raise_at_start(m, s->first_step, step, x,
                        "never fell 10% below its untrained level while the gradient norm exploded");
-    else if (came_back_dead(m)) {
+    else if (came_back_dead(m) && return_is_divergence(m)) {
         char why[160];
         snprintf(why, sizeof why, "left its untrained level for %.4g at step %lld and came back to"
                  " it to stay (a dead network)", s->moved_to, (long long)s->moved_step);
@@ -357,7 +368,8 @@ void loss_point_finish(lrs_monitor *m)
     if (s->last_jump)
         raise_divergence(m, s->near_min_step, s->last_finite_step, s->last_value,
                          "jumped tenfold at the end");
-    else if (s->first_value > 0 && s->trend >= (1 - o->divergence_return_fall) * s->first_value &&
+    else if (return_is_divergence(m) && s->first_value > 0 &&
+             s->trend >= (1 - o->divergence_return_fall) * s->first_value &&
              s->trend_min <= (1 - 2 * o->divergence_return_fall) * s->first_value)
         raise_divergence(m, return_onset(s), s->last_finite_step, s->last_value,
                          "ended back near its untrained level");

@@ -196,6 +196,11 @@ int signs_lr_decayed(const lrs_monitor *m)
     return m->lr.peak > 0 && m->lr.now <= m->opt.plateau_decayed_fraction * m->lr.peak;
 }
 
+int signs_lr_below(const lrs_monitor *m, double fraction)
+{
+    return m->lr.now < fraction * m->lr.peak;
+}
+
 int lrs_monitor_feed(lrs_monitor *m, lrs_role role, int64_t step, double value)
 {
     switch (role) {

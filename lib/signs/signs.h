@@ -200,7 +200,9 @@ typedef struct lrs_signs_options {
                                   * its untrained level, at an LR not rising: 400... */
     int64_t stall_first_step;    /* ...in a log whose first loss is at most this step (later,
                                   * the untrained loss was never seen: Lightning's first,
-                                  * at step 49, may be trained already): 10, unless... */
+                                  * at step 49, may be trained already; the divergence rules
+                                  * against the untrained loss hold in such a log only at an
+                                  * LR of stall_lr_fraction of its peak or more): 10, unless... */
     double stall_calm_noise;     /* ...the loss's noise is below this fraction of its level
                                   * (a network giving every input the same answer: dead at
                                   * chance 0.2-1%, a learning one's 8% or more): 0.02 */

@@ -222,6 +222,9 @@ int signs_options_thin(lrs_signs_options *o, int64_t points);
  * schedule's low phase. */
 int signs_lr_decayed(const lrs_monitor *m);
 
+/* The LR is below fraction x its peak; false while no LR was fed (NaN compares false). */
+int signs_lr_below(const lrs_monitor *m, double fraction);
+
 /* Queues a sign; message is printf-style. factor NaN when the action has none. Returns
  * the sign's number, by which hindsight finds it again (signs_waiting). */
 uint64_t signs_raise(lrs_monitor *m, lrs_sign_kind kind, lrs_severity severity, lrs_role role,

@@ -45,7 +45,7 @@ static void judge_val_swings(lrs_monitor *m, int64_t step, double x)
     val_state *v = &m->val;
     const lrs_signs_options *o = &m->opt;
     if (++v->evaluations <= SIGNS_VAL_FALL || !(v->last > 0) || !(x > 0) || v->swing_raised) return;
-    if (m->lr.now < o->oscillation_lr_fraction * m->lr.peak) return; /* NaN (no LR) counts */
+    if (signs_lr_below(m, o->oscillation_lr_fraction)) return;
     if (m->lr.now > 1.01 * v->last_lr) return; /* the schedule raised it: a rise is its doing */
     double change = log(x / v->last);
     if (v->swings++ == 0) v->swing_from = step;

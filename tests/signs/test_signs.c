@@ -1784,6 +1784,49 @@ static void a_calm_return_to_chance_is_confirmed_sooner(void **state)
     assert_int_equal(at[1][0], at[1][1]);
 }
 
+/* A regression at SGD 0.02 with a step decay to 1% (PyTorch, seed 18), as Lightning logs
+ * it: one batch's loss every 50th step, the first at step 49, already trained. Its trend
+ * dips to 0.146 on lucky draws and the single points scatter back to the first one: after
+ * the decay, that is noise, not the LR undoing the training (val R^2 0.83, the best of its
+ * group). The same points at LR 0.02 throughout, or with the first one at step 0 (then it
+ * is the untrained loss), are a return to it: critical. */
+static void a_late_first_point_at_a_decayed_lr_is_no_untrained_level(void **state)
+{
+    (void)state;
+    static const double loss[] = {
+        0.2133, 0.5371, 0.2906, 0.2746, 0.1971, 0.2837, 0.2610, 0.3262, 0.5091, 0.2052, 0.1612,
+        0.2020, 0.1762, 0.1217, 0.2463, 0.3018, 0.2450, 0.3196, 0.2336, 0.2288, 0.1576, 0.1534,
+        0.2582, 0.1978, 0.1339, 0.2023, 0.1973, 0.1483, 0.1616, 0.1646, 0.1730, 0.1566, 0.1727,
+        0.1535, 0.2630, 0.1627, 0.1546, 0.2618, 0.1610, 0.1235, 0.0996, 0.2273, 0.1289, 0.2093,
+        0.0941, 0.1571, 0.1340, 0.1937, 0.2525, 0.2847, 0.2672, 0.1771, 0.2170, 0.1311, 0.2197,
+        0.1327, 0.2210, 0.2138, 0.1138, 0.1116, 0.1845};
+    enum { N = sizeof loss / sizeof *loss };
+    for (int variant = 0; variant < 3; variant++) {
+        int decayed = variant != 1, first_at_step_0 = variant == 2;
+        lrs_monitor *m;
+        assert_int_equal(lrs_monitor_open(&m, NULL), LRS_OK);
+        lrs_monitor_set_hindsight(m, 1);
+        assert_int_equal(lrs_monitor_set_points(m, N), LRS_OK);
+        for (int t = 0; t < N; t++) {
+            int64_t step = first_at_step_0 ? 50 * t : 49 + 50 * t;
+            lrs_monitor_feed(m, LRS_ROLE_LR, step, decayed ? 0.02 * pow(0.1, t / 20 > 2 ? 2 : t / 20) : 0.02);
+            lrs_monitor_feed(m, LRS_ROLE_LOSS, step, loss[t]);
+        }
+        lrs_monitor_finish(m);
+        signs.n = 0;
+        drain(m, &signs);
+        lrs_monitor_close(m);
+        const lrs_sign *d = find(&signs, LRS_SIGN_DIVERGENCE);
+        if (variant == 0) {
+            assert_null(d);
+        } else {
+            assert_non_null(d);
+            assert_int_equal(d->severity, LRS_SEVERITY_CRITICAL);
+            assert_non_null(strstr(d->message, "back at its untrained level"));
+        }
+    }
+}
+
 /* The median the blocks and a sweep's run ends are judged by. */
 static void the_median_sorts_in_place(void **state)
 {
@@ -1825,6 +1868,7 @@ int main(void)
         cmocka_unit_test(hindsight_judges_the_end_by_the_last_blocks_too),
         cmocka_unit_test(hindsight_needs_a_return_undone),
         cmocka_unit_test(a_calm_return_to_chance_is_confirmed_sooner),
+        cmocka_unit_test(a_late_first_point_at_a_decayed_lr_is_no_untrained_level),
         cmocka_unit_test(the_median_sorts_in_place),
         cmocka_unit_test(a_full_queue_drops_info_signs_first),
         cmocka_unit_test(hindsight_weighs_an_oscillation_against_the_whole_run),

@@ -56,9 +56,10 @@ static size_t stem(const char *w, size_t n, int *per_epoch)
 
 int lrs_signs_classify_tag(const char *tag, lrs_role *role)
 {
-    int loss = 0, val = 0, train = 0, lr = 0, grad = 0, per_epoch = 0;
+    int loss = 0, val = 0, train = 0, lr = 0, grad = 0, per_epoch = 0, epoch_so_far = 0;
     for (const char *p = tag; *p;) {
         size_t n = strcspn(p, "/"), s = stem(p, n, &per_epoch);
+        if (word_starts(p, n, "batch_")) epoch_so_far = 1;
         if (word_in(p, n, loss_words) || word_in(p, s, loss_words)) loss = 1;
         if (word_in(p, n, val_words) || word_in(p, n, val_loss_words) || word_in(p, s, val_loss_words)) val = 1;
         if (word_in(p, n, train_words) || word_in(p, n, train_loss_words) || word_in(p, s, train_loss_words))
@@ -76,10 +77,13 @@ int lrs_signs_classify_tag(const char *tag, lrs_role *role)
     else if (grad) *role = LRS_ROLE_GRAD_NORM;
     else return 0;
     /* Prefer the plainest name: "loss" over "train/loss" over "model/head/loss", and a
-     * per-step series over its per-epoch mean. */
+     * per-step series over its per-epoch mean; but Keras's batch_loss (update_freq) is the
+     * mean of the epoch's batches so far, reset at each epoch: its noise vanishes towards
+     * an epoch's end and jumps back at the next (a swing, to the detectors), and its steps
+     * are global where epoch_loss, the val loss and epoch_learning_rate count epochs. */
     int depth = 0;
     for (const char *p = tag; *p; p++) depth += *p == '/';
-    return 2 * ((train ? 8 : 0) + (depth == 0 ? 4 : 0) + (depth <= 1 ? 2 : 0)) + (per_epoch ? 1 : 2);
+    return 2 * ((train ? 8 : 0) + (depth == 0 ? 4 : 0) + (depth <= 1 ? 2 : 0)) + (epoch_so_far ? 0 : per_epoch ? 1 : 2);
 }
 
 int signs_tag_per_epoch(const char *tag)

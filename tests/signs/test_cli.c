@@ -139,7 +139,9 @@ static void check_every_run_of_a_logdir(void **state)
 /* Writes <root>/<dir>/train and .../validation as Keras does: epoch_loss, 50 epochs; the
  * training loss falls, then from epoch 12 climbs back (climbs) or keeps falling while the
  * validation loss rises (overfits). */
-static void write_keras_run(const char *name, int climbs)
+/* batches > 0: also Keras's batch_loss (update_freq="batch") at global step 1, 2, ...:
+ * the mean of the epoch's batches so far, reset at each epoch. */
+static void write_keras_run(const char *name, int climbs, int batches)
 {
     char dir[512];
     lrs_writer *train, *val;
@@ -150,6 +152,12 @@ static void write_keras_run(const char *name, int climbs)
     for (int e = 0; e < 50; e++) {
         double wobble = 1 + 0.01 * sin(3.7 * e);
         double t = 0.05 + 0.9 * exp(-(climbs ? fmin(e, 12) : e) / 6.0) + (climbs ? 0.12 * fmax(0, e - 12) : 0);
+        double sum = 0;
+        for (int b = 1; b <= batches; b++) {
+            sum += fmin(t, 0.95) * wobble * (1 + 0.2 * sin(1.3 * b + e));
+            int64_t step = (int64_t)e * batches + b;
+            assert_int_equal(lrs_writer_add_scalar(train, "batch_loss", step, sum / b), LRS_OK);
+        }
         assert_int_equal(lrs_writer_add_scalar(train, "epoch_loss", e, fmin(t, 0.95) * wobble), LRS_OK);
         double v = 0.35 + 0.7 * exp(-e / 5.0) + 0.012 * fmax(0, e - 12);
         assert_int_equal(lrs_writer_add_scalar(val, "epoch_loss", e, v * wobble), LRS_OK);
@@ -166,13 +174,26 @@ static void check_pairs_keras_train_and_validation_runs(void **state)
     (void)state;
     if (!bin()) skip();
     char dir[512];
-    write_keras_run("keras", 0);
+    write_keras_run("keras", 0, 0);
     snprintf(dir, sizeof dir, "%s/keras", root);
     assert_int_equal(lrscope(out, sizeof out, "check --json %s", dir), 1);
     assert_non_null(strstr(out, "/keras/train\", \"verdict\": \"warning\", \"loss_tag\": \"epoch_loss\""));
-    assert_non_null(strstr(out, "{\"kind\": \"overfit\", \"tag\": \"validation/epoch_loss\", \"severity\": \"warning\""));
+    const char *overfit = strstr(out, "{\"kind\": \"overfit\", \"tag\": \"validation/epoch_loss\", \"severity\": \"warning\"");
+    assert_non_null(overfit);
+    char epochs_only[256];
+    snprintf(epochs_only, sizeof epochs_only, "%.*s", (int)(strstr(overfit, "\"message\"") - overfit), overfit);
     assert_null(strstr(out, "/keras/validation\""));
     assert_null(strstr(out, "critical"));
+    /* With update_freq="batch", Keras also writes batch_loss: the mean of the epoch so far,
+     * at global steps where epoch_loss and the validation loss count epochs. Judged on
+     * it, the 50 validation points would fall among its first 50 batches; the run is
+     * judged on epoch_loss, with the same signs. */
+    write_keras_run("keras-batch", 0, 40);
+    snprintf(dir, sizeof dir, "%s/keras-batch", root);
+    assert_int_equal(lrscope(out, sizeof out, "check --json %s", dir), 1);
+    assert_non_null(strstr(out, "/keras-batch/train\", \"verdict\": \"warning\", \"loss_tag\": \"epoch_loss\""));
+    assert_non_null(strstr(out, epochs_only));
+    snprintf(dir, sizeof dir, "%s/keras", root);
     /* watch follows the pair the same way (alone, judged per epoch, the validation loss
      * would read as a divergence) */
     assert_int_equal(lrscope(out, sizeof out, "watch --once --json --total-steps 49 %s", dir), 1);
@@ -229,7 +250,7 @@ static void watch_judges_a_per_epoch_loss_on_its_time_scale(void **state)
 {
     (void)state;
     if (!bin()) skip();
-    write_keras_run("keras-climbs", 1);
+    write_keras_run("keras-climbs", 1, 0);
     long long start = -1, per_step = watched_divergence("", &start);
     long long per_epoch = watched_divergence("--total-steps 49", &start);
     assert_true(start >= 11 && start <= 13 && per_epoch >= 13 && per_epoch <= 20);
@@ -426,7 +447,7 @@ static void check_reads_run_by_run_and_says_damage_once(void **state)
     write_sweep_run("stream", "lr0.1", 0.1, 0.4, 1, 1);
     write_sweep_run("stream", "lr0.3", 0.3, 0.62, 2, 1);
     write_sweep_run("stream", "lr0.001", 0.001, 0.9, 1, 1);
-    write_keras_run("stream/keras", 0);
+    write_keras_run("stream/keras", 0, 0);
     snprintf(dir, sizeof dir, "%s/keras/val", logdir);
     lrs_writer *w;
     assert_int_equal(lrs_writer_open(&w, dir, NULL), LRS_OK);

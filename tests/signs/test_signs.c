@@ -1341,7 +1341,7 @@ static void tags_are_classified_as_frameworks_name_them(void **state)
     }
     static const char *const preferred[][2] = { /* the first over the second */
         {"train_loss_step", "train_loss_epoch"}, {"train/loss", "model/head/loss"}, {"train_loss", "loss_val"},
-        {"loss", "model/aux/loss"},
+        {"loss", "model/aux/loss"}, {"epoch_loss", "batch_loss"}, /* Keras's: the epoch's mean so far */
     };
     for (size_t i = 0; i < sizeof preferred / sizeof preferred[0]; i++) {
         lrs_role r;

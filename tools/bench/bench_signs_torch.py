@@ -25,6 +25,11 @@ Each run is written in one of four shapes, in turn, as those frameworks log by d
   keras      TensorBoard callback: epoch_loss per epoch in NAME/train, epoch_loss and
              epoch_accuracy in NAME/validation (8 or 12 points, each an epoch's mean:
              judged per epoch, by their shape)
+One more shape is not in the rotation; --reshape SRC writes every run of the corpus SRC in
+it, into OUT_DIR, without training:
+  keras-batch  the callback with update_freq="batch": keras's files plus batch_loss at
+             global batch 1, 2, ... in NAME/train, the mean of the epoch's batches so far
+             (reset at each epoch), and epoch_learning_rate per epoch
 The event files are what check reads. The labels come from the per-step truth (NAME.points:
 train/loss, train/lr, val/loss, val/accuracy every step or epoch, whatever was logged), by
 bench_signs_score.py's rules, never from the detectors. runs.txt and total-N.txt as
@@ -228,7 +233,14 @@ def shaped(points, shape, kind, epochs):
             out.append((i, "train/learning_rate", lr[i - 1][1]))
             out.append((i, "train/grad_norm", grad[i - 1][1]))
         return {"": out + [(s, "eval/loss", v) for s, v in vloss] + [(s, "eval/accuracy", v) for s, v in vacc]}
-    return {"train": [(e, "epoch_loss", v) for e, (_, v) in enumerate(epoch_mean)],
+    keras_batch = []
+    if shape == "keras-batch":
+        for e, end in enumerate(ends):
+            xs = [v for s, v in loss if (ends[e - 1] if e else 0) <= s < end]
+            keras_batch += [(s + 1, "batch_loss", sum(xs[:k + 1]) / (k + 1))
+                            for k, s in enumerate(range(end - len(xs), end))]
+            keras_batch.append((e, "epoch_learning_rate", [v for s, v in lr if s < end][-1]))
+    return {"train": keras_batch + [(e, "epoch_loss", v) for e, (_, v) in enumerate(epoch_mean)],
             "validation": [(e, "epoch_loss", v) for e, (_, v) in enumerate(vloss)] +
                           [(e, "epoch_accuracy", v) for e, (_, v) in enumerate(vacc)]}
 
@@ -242,12 +254,37 @@ def write_events(folder, rows):
             record(f, event(1.7e9 + i, step, tag, v))
 
 
+def reshape(src, out):
+    """Every run of the corpus src, logged as Keras with update_freq="batch", into out."""
+    os.makedirs(f"{out}/runs", exist_ok=True)
+    runs, totals = [], {}
+    for line in open(f"{src}/runs.txt"):
+        name, intent, data = line.split()
+        points = []
+        for row in open(f"{src}/runs/{name}.points"):
+            q = json.loads(row)
+            points.append((q["tag"], q["step"], q["value"] if q["value"] is not None else math.nan))
+        epochs = len(series(points, "val/loss"))
+        shutil.rmtree(f"{out}/runs/{name}", ignore_errors=True)
+        for sub, rows in shaped(points, "keras-batch", None, epochs).items():
+            write_events(f"{out}/runs/{name}/{sub}", rows)
+        shutil.copy(f"{src}/runs/{name}.points", f"{out}/runs/{name}.points")
+        runs.append(f"{name} {intent} {data.split('-')[0]}-keras-batch\n")
+        totals.setdefault(epochs, []).append(name + "\n")
+    open(f"{out}/runs.txt", "w").writelines(runs)
+    for epochs, names in totals.items():  # judged as check would without --total-steps
+        open(f"{out}/total-{epochs}.txt", "w").writelines(names)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("out")
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     p.add_argument("--quick", action="store_true", help="two recipes per task (a smoke test)")
+    p.add_argument("--reshape", metavar="SRC", help="write SRC's runs as keras-batch logs, untrained")
     a = p.parse_args()
+    if a.reshape:
+        return reshape(a.reshape, a.out)
     torch.set_num_threads(2)
     os.makedirs(f"{a.out}/runs", exist_ok=True)
     for f in os.listdir(a.out):

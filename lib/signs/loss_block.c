@@ -69,7 +69,7 @@ static int rebounded(const lrs_monitor *m)
 {
     const loss_block_state *b = &m->block;
     if (!isfinite(b->best_before_prev) || !(b->best_before_prev > 0)) return 0;
-    if (m->lr.now > 1.25 * b->best_pair_lr) return 0; /* false when either is NaN */
+    if (m->lr.now > SIGNS_LR_RAISED * b->best_pair_lr) return 0; /* false when either is NaN */
     double noise = earlier_noise(b);
     double scatter = isnan(noise) ? 0 : m->opt.oscillation_rebound_noise * noise / sqrt(m->opt.window);
     return b->level_pair >= fmax(m->opt.oscillation_rebound, 1 + scatter) * b->best_before_prev;

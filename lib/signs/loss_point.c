@@ -188,6 +188,15 @@ static double latest_median(const loss_point_state *s, int k)
     return lrs_signs_median(v, (size_t)n);
 }
 
+/* The schedule jumped the LR up (a warm restart) within the last window of points: a climb
+ * it starts is the restart's doing until it outlasts that window (SGDR at 0.1: the loss
+ * climbs 1.9x its minimum for a dozen steps, then falls below it again). The larger
+ * climbs (2x and staying, tenfold) are raised all the same. */
+static int just_restarted(const lrs_monitor *m)
+{
+    return m->lr.jumped_at >= 0 && m->loss.n - m->lr.jumped_at <= m->opt.window;
+}
+
 /* smooth_before, trend_before, spread_before: before x (the noise a jump must stand out of
  * is the one before it); the state's EMAs already include x. */
 static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smooth_before,
@@ -235,7 +244,7 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
     if (s->high_run >= o->divergence_confirm && out)
         raise_divergence(m, s->near_min_step, step, x, "keeps climbing");
     else if ((s->climb_run >= o->divergence_climb || s->trend_run >= o->divergence_climb) &&
-             s->smooth >= o->divergence_climb_ratio * floor && out &&
+             s->smooth >= o->divergence_climb_ratio * floor && out && !just_restarted(m) &&
              (m->coarse || (s->smooth - floor >= o->divergence_climb_spread * spread_before &&
                             latest_median(s, o->divergence_climb_median) >= o->divergence_climb_ratio * floor)))
         raise_divergence(m, s->near_min_step, step, x, "grows at every step");

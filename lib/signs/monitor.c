@@ -102,7 +102,7 @@ static int signs_check_options(const lrs_signs_options *o)
 
 static void reset_lr(lr_state *l)
 {
-    *l = (lr_state){.now = NAN, .peak = NAN, .at_block_end = NAN, .decayed_step = -1};
+    *l = (lr_state){.now = NAN, .peak = NAN, .at_block_end = NAN, .decayed_step = -1, .jumped_at = -1};
 }
 
 void lrs_monitor_reset(lrs_monitor *m)
@@ -182,9 +182,12 @@ int lrs_monitor_set_tag(lrs_monitor *m, lrs_role role, const char *tag)
 static void feed_lr(lrs_monitor *m, int64_t step, double value)
 {
     if (m->lr.n > 0 && step < m->lr.last_step) reset_lr(&m->lr);
+    /* a jump between consecutive steps is a restart; across a coarse log's gap, a rise */
+    int next_step = m->lr.n > 0 && step == m->lr.last_step + 1;
     m->lr.n++;
     m->lr.last_step = step;
     if (!isfinite(value)) return;
+    if (next_step && value > SIGNS_LR_RAISED * m->lr.now) m->lr.jumped_at = m->loss.n; /* NaN: false */
     m->lr.now = value;
     if (!(m->lr.peak >= value)) m->lr.peak = value;
     if (!signs_lr_decayed(m)) m->lr.decayed_step = -1;

@@ -178,10 +178,16 @@ typedef struct grad_state {
     int nan_open;
 } grad_state;
 
+/* The LR this many times an earlier value of it: the schedule raised it (a warm restart, a
+ * cyclic LR's rise), and the loss climbing with it is the recipe. */
+#define SIGNS_LR_RAISED 1.25
+
 typedef struct lr_state {
     int64_t n, last_step;
     double now, peak, at_block_end;
     int64_t decayed_step;    /* where it last fell to plateau_decayed_fraction of its peak, -1 */
+    int64_t jumped_at;       /* loss points fed when it last rose SIGNS_LR_RAISED x from one
+                              * step to the next (a warm restart), -1 for never */
 } lr_state;
 
 struct lrs_monitor {

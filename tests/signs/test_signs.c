@@ -546,6 +546,36 @@ static void a_climb_back_after_a_warm_restart_is_the_schedule(void **state)
     }
 }
 
+/* SGDR (a cosine restarted at step 160) on a loss at 0.42: the LR jumps from 1e-5 to 0.1
+ * and the loss climbs 1.9x in 13 steps, then falls back within 30. Live, no divergence:
+ * the restart's doing until its climb outlasts a window. The same climb with the LR
+ * already at 0.1 (no jump) is one: critical. */
+static void a_climb_right_after_a_warm_restart_is_no_divergence(void **state)
+{
+    (void)state;
+    enum { N = 400 };
+    double lr[N];
+    for (int jump = 0; jump < 2; jump++) {
+        for (int t = 0; t < N; t++) {
+            double level = t < 160 ? 0.4 + 1.9 * exp(-t / 30.0)
+                         : t < 173 ? 0.42 * (1 + 0.9 * (t - 160) / 13.0)
+                         : t < 190 ? 0.42 * (1 + 0.9 * (190 - t) / 17.0) : 0.42 - 0.05 * (t - 190) / 210.0;
+            series.loss[t] = level * (1 + 0.03 * (t % 3 - 1));
+            lr[t] = t < 160 ? (jump ? 0.05 * (1 + cos(M_PI * t / 160.0)) : 0.1) : 0.05 * (1 + cos(M_PI * (t - 160) / 240.0));
+        }
+        const lrs_sign *d = NULL;
+        run(series.loss, lr, N, 1, NULL, &signs);
+        for (int i = 0; i < signs.n; i++)
+            if (signs.sign[i].kind == LRS_SIGN_DIVERGENCE && signs.sign[i].severity == LRS_SEVERITY_CRITICAL) d = &signs.sign[i];
+        if (jump) {
+            assert_null(d);
+        } else {
+            assert_non_null(d);
+            assert_non_null(strstr(d->message, "grows at every step"));
+        }
+    }
+}
+
 static void one_climb_back_one_sign(void **state)
 {
     (void)state;
@@ -1874,6 +1904,7 @@ int main(void)
         cmocka_unit_test(hindsight_weighs_an_oscillation_against_the_whole_run),
         cmocka_unit_test(one_climb_back_one_sign),
         cmocka_unit_test(a_climb_back_after_a_warm_restart_is_the_schedule),
+        cmocka_unit_test(a_climb_right_after_a_warm_restart_is_no_divergence),
         cmocka_unit_test(a_lucky_best_does_not_make_a_steady_fall_a_plateau),
         cmocka_unit_test(healthy_runs_raise_no_warning),
         cmocka_unit_test(a_long_run_still_gaining_slowly_is_no_plateau),

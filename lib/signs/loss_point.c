@@ -219,7 +219,8 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
          (x >= o->divergence_ratio * s->first_value && s->smooth >= o->divergence_ratio * s->first_value &&
           stands_out(m, x, s->first_value, spread_before) && smooth_stands_out(m, spread_before))))
         s->blown_step = step;
-    int returned = returned_to_start(s, o, x) && return_is_divergence(m);
+    int untrained_counts = return_is_divergence(m);
+    int returned = returned_to_start(s, o, x) && untrained_counts;
     track_start_distance(s, o, step);
 
     if (!(floor > 0)) { /* ratios assume a positive loss */
@@ -254,10 +255,10 @@ static void judge_divergence(lrs_monitor *m, int64_t step, double x, double smoo
         raise_at_start(m, return_onset(s), step, x, "stays at its untrained level after a jump");
     else if (returned)
         raise_at_start(m, return_onset(s), step, x, "is back at its untrained level");
-    else if (never_learned(m) && return_is_divergence(m))
+    else if (never_learned(m) && untrained_counts)
         raise_at_start(m, s->first_step, step, x,
                        "never fell 10% below its untrained level while the gradient norm exploded");
-    else if (came_back_dead(m) && return_is_divergence(m)) {
+    else if (came_back_dead(m) && untrained_counts) {
         char why[160];
         snprintf(why, sizeof why, "left its untrained level for %.4g at step %lld and came back to"
                  " it to stay (a dead network)", s->moved_to, (long long)s->moved_step);

@@ -36,6 +36,7 @@ bench_signs_score.py's rules, never from the detectors. runs.txt and total-N.txt
 bench_signs.sh writes them (N in the logged steps: epochs for keras).
 """
 import argparse
+import itertools
 import json
 import math
 import os
@@ -210,11 +211,8 @@ def shaped(points, shape, kind, epochs):
     loss, lr, grad = series(points, "train/loss"), series(points, "train/lr"), series(points, "train/grad_norm")
     vloss, vacc = series(points, "val/loss"), series(points, "val/accuracy")
     ends = [s for s, _ in vloss]
-    epoch_mean = []
-    for e, end in enumerate(ends):
-        start = ends[e - 1] if e else 0
-        xs = [v for s, v in loss if start <= s < end]
-        epoch_mean.append((end - 1, sum(xs) / len(xs)))
+    epoch_loss = [[(s, v) for s, v in loss if (ends[e - 1] if e else 0) <= s < end] for e, end in enumerate(ends)]
+    epoch_mean = [(end - 1, sum(v for _, v in xs) / len(xs)) for end, xs in zip(ends, epoch_loss)]
     if shape == "torch":
         return {"": [(s, "Loss/train", v) for s, v in loss] + [(s, "LR", v) for s, v in lr] +
                 [(s, "Loss/val", v) for s, v in vloss] + [(s, "Accuracy/val", v) for s, v in vacc]}
@@ -234,11 +232,10 @@ def shaped(points, shape, kind, epochs):
             out.append((i, "train/grad_norm", grad[i - 1][1]))
         return {"": out + [(s, "eval/loss", v) for s, v in vloss] + [(s, "eval/accuracy", v) for s, v in vacc]}
     keras_batch = []
-    if shape == "keras-batch":
-        for e, end in enumerate(ends):
-            xs = [v for s, v in loss if (ends[e - 1] if e else 0) <= s < end]
-            keras_batch += [(s + 1, "batch_loss", sum(xs[:k + 1]) / (k + 1))
-                            for k, s in enumerate(range(end - len(xs), end))]
+    if shape == "keras-batch":  # batch_loss at global batch s + 1: the mean of the epoch so far
+        for e, (end, xs) in enumerate(zip(ends, epoch_loss)):
+            sums = itertools.accumulate(v for _, v in xs)
+            keras_batch += [(s + 1, "batch_loss", total / k) for k, ((s, _), total) in enumerate(zip(xs, sums), 1)]
             keras_batch.append((e, "epoch_learning_rate", [v for s, v in lr if s < end][-1]))
     return {"train": keras_batch + [(e, "epoch_loss", v) for e, (_, v) in enumerate(epoch_mean)],
             "validation": [(e, "epoch_loss", v) for e, (_, v) in enumerate(vloss)] +
